@@ -1,0 +1,29 @@
+# Everything runs from a virtual environment in .venv, made on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install clean
+
+$(BIN)/peerkg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/peerkg
+
+## demo: load the bundled Gillard et al. 2013 study into a store in .peerkg-store and print every quote
+demo: install
+	$(BIN)/peerkg --store .peerkg-store init
+	$(BIN)/peerkg --store .peerkg-store query quotes --format csv
+
+## test: the whole test suite (Java and Chromium tests skip, saying why, where those are missing)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .peerkg-store build *.egg-info

@@ -1,0 +1,337 @@
+"""The store adapter: the only module that talks to an RDF store.
+
+One small interface, :class:`Store`, with two implementations:
+
+* :class:`EmbeddedStore`, a pyoxigraph store in this process, on a directory or in memory;
+* :class:`EndpointStore`, any SPARQL 1.1 Protocol server with SPARQL Update.
+
+Both keep one named graph per study and answer queries with the union of all named graphs as
+the default graph (DESIGN.md). Queries go to the engine as strings (a pre-parsed rdflib query
+would silently fall back to rdflib's slow engine), and parameters are bound by the engine:
+pyoxigraph ``substitutions`` in process, a ``VALUES`` block of typed RDF terms over HTTP.
+"""
+
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from platformdirs import user_data_path
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from peerkg.graph.errors import QueryError, StoreError
+
+MEMORY = ":memory:"
+N_QUADS = "application/n-quads"
+SPARQL_JSON = "application/sparql-results+json"
+
+
+@dataclass
+class Table:
+    """A SELECT result: the column names in order, and one tuple of terms (or None) per row."""
+
+    columns: list[str]
+    rows: list[tuple[Node | None, ...]]
+
+    def dicts(self) -> list[dict[str, Node | None]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def default_location() -> str:
+    """Where the store lives when neither ``--store`` nor ``PEERKG_STORE`` says: the user's
+    data directory (for example ``~/.local/share/peerkg/store`` on Linux)."""
+    return str(user_data_path("peerkg") / "store")
+
+
+def open_store(location: str | None = None) -> "Store":
+    """Open the store at ``location``: an ``http(s)://`` endpoint URL, ``:memory:``, or a
+    directory (created if missing). ``None`` means ``$PEERKG_STORE`` or :func:`default_location`."""
+    location = location or os.environ.get("PEERKG_STORE") or default_location()
+    if location.startswith(("http://", "https://")):
+        return EndpointStore(location)
+    return EmbeddedStore(location)
+
+
+class Store:
+    """What peerkg needs from a store. Every method raises StoreError or QueryError, never a
+    backend's own exception."""
+
+    location: str
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> Table:
+        """Run a SELECT query; ``bindings`` pre-bind variables (names without '?')."""
+        raise NotImplementedError
+
+    def construct(self, query: str) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query."""
+        raise NotImplementedError
+
+    def serialize(self, query: str, media_type: str,
+                  bindings: Mapping[str, Node] | None = None) -> bytes:
+        """Run any query and return its results serialised by the engine as ``media_type``
+        (SPARQL JSON, XML, CSV or TSV for SELECT/ASK; an RDF format for graphs)."""
+        raise NotImplementedError
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update, atomically."""
+        raise NotImplementedError
+
+    def replace_graphs(self, graphs: Mapping[URIRef, Graph]) -> None:
+        """Make each graph the whole content of the named graph it is keyed by, all in one
+        SPARQL Update, which both backends run as one transaction: if it fails, the store is as
+        it was."""
+        parts = []
+        for name, graph in graphs.items():
+            parts.append(f"DROP SILENT GRAPH <{_iri(name)}>")
+            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}}} }}")
+        if parts:
+            self.update(" ;\n".join(parts))
+
+    def drop_graph(self, name: URIRef) -> None:
+        self.update(f"DROP SILENT GRAPH <{_iri(name)}>")
+
+    def graphs(self) -> list[str]:
+        """The names of the non-empty named graphs, sorted."""
+        table = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(str(row[0]) for row in table.rows)
+
+    def dump(self) -> bytes:
+        """All named graphs as N-Quads."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _iri(term) -> str:
+    """An IRI safe to write between angle brackets, or QueryError."""
+    value = str(term)
+    if not value or any(c in value for c in '<>"{}|^`\\ \n\t'):
+        raise QueryError(f"not a valid IRI: {value!r}")
+    return value
+
+
+# -- embedded ---------------------------------------------------------------------------------
+
+
+def _to_ox(term: Node):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(_iri(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot bind {term!r}")
+
+
+def _from_ox(term) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store in this process: a RocksDB directory, or ``:memory:``.
+
+    Only one process may open a directory store; a second gets StoreError saying so.
+    """
+
+    def __init__(self, location: str):
+        self.location = location
+        try:
+            if location == MEMORY:
+                self._store = ox.Store()
+            else:
+                Path(location).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(location)
+        except OSError as e:
+            raise StoreError(
+                f"cannot open the store at {location}: {e}. Another peerkg process (for "
+                "example 'peerkg serve') may hold it; stop it or use --store elsewhere."
+            ) from None
+
+    def _query(self, query: str, bindings: Mapping[str, Node] | None):
+        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(query, substitutions=subs, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise QueryError(f"SPARQL syntax error: {e}") from None
+        except (OSError, ValueError, RuntimeError) as e:
+            raise QueryError(f"query failed: {e}") from None
+
+    def select(self, query, bindings=None):
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        columns = [v.value for v in result.variables]
+        rows = [tuple(_from_ox(s[c]) for c in columns) for s in result]
+        return Table(columns, rows)
+
+    def construct(self, query):
+        result = self._query(query, None)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        g = Graph()
+        for t in result:
+            g.add((_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)))
+        return g
+
+    def serialize(self, query, media_type, bindings=None):
+        result = self._query(query, bindings)
+        if isinstance(result, ox.QueryTriples):
+            fmt = ox.RdfFormat.from_media_type(media_type)
+        else:
+            fmt = ox.QueryResultsFormat.from_media_type(media_type)
+        if fmt is None:
+            raise QueryError(f"cannot serialise these results as {media_type}")
+        return result.serialize(format=fmt)
+
+    def update(self, update):
+        try:
+            self._store.update(update)
+        except SyntaxError as e:
+            raise QueryError(f"SPARQL Update syntax error: {e}") from None
+        except (OSError, ValueError, RuntimeError) as e:
+            raise StoreError(f"update failed: {e}") from None
+
+    def dump(self):
+        return self._store.dump(format=ox.RdfFormat.N_QUADS)
+
+    def close(self):
+        if self.location != MEMORY:
+            self._store.flush()
+        del self._store
+
+
+# -- endpoint ---------------------------------------------------------------------------------
+
+
+def endpoint_urls(url: str) -> tuple[str, str]:
+    """The query and update URLs of a SPARQL server.
+
+    ``http://host:port`` (an Oxigraph server) means ``/query`` and ``/update``; a URL ending in
+    ``/query`` or ``/sparql`` (Fuseki's layout) is the query URL, with ``/update`` beside it.
+    ``PEERKG_UPDATE_URL`` overrides the guess.
+    """
+    base = url.rstrip("/")
+    for suffix in ("/query", "/sparql"):
+        if base.endswith(suffix):
+            query, root = base, base[: -len(suffix)]
+            break
+    else:
+        query, root = base + "/query", base
+    return query, os.environ.get("PEERKG_UPDATE_URL") or root + "/update"
+
+
+def _from_json(binding: dict | None) -> Node | None:
+    if binding is None:
+        return None
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def _with_values(query: str, bindings: Mapping[str, Node]) -> str:
+    """Pre-bind variables as pyoxigraph's substitutions do: a one-row VALUES block of RDF terms
+    placed first in the query's top-level WHERE group, so later BINDs and filters see it."""
+    names = " ".join(f"?{k}" for k in bindings)
+    terms = " ".join(
+        f"<{_iri(v)}>" if isinstance(v, URIRef) else v.n3() for v in bindings.values()
+    )
+    body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+    match = _WHERE.search(body)
+    if not match:
+        raise QueryError("parameters need a query with a WHERE clause")
+    return f"{body[: match.end()]} VALUES ({names}) {{ ({terms}) }}{body[match.end():]}"
+
+
+class EndpointStore(Store):
+    """A SPARQL 1.1 Protocol server at ``url`` (see :func:`endpoint_urls`).
+
+    The server's default graph must be the union of its named graphs (Oxigraph
+    ``--union-default-graph``, Fuseki ``unionDefaultGraph``, GraphDB and Neptune by default).
+    """
+
+    def __init__(self, url: str, timeout: float = 300):
+        self.location = url
+        self.query_url, self.update_url = endpoint_urls(url)
+        self.timeout = timeout
+
+    def _request(self, url: str, data: bytes | None, headers: dict, method: str = "POST") -> bytes:
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as e:
+            message = e.read().decode("utf-8", "replace").strip()[:2000]
+            if e.code == 400:
+                raise QueryError(f"the endpoint rejected the request: {message}") from None
+            raise StoreError(f"{url} answered {e.code} {e.reason}: {message}") from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {reason}") from None
+
+    def _post_query(self, query: str, accept: str, bindings=None) -> bytes:
+        if bindings:
+            query = _with_values(query, bindings)
+        body = urllib.parse.urlencode({"query": query}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        return self._request(self.query_url, body, headers)
+
+    def select(self, query, bindings=None):
+        data = json.loads(self._post_query(query, SPARQL_JSON, bindings))
+        if "results" not in data:
+            raise QueryError("expected a SELECT query")
+        columns = data["head"]["vars"]
+        rows = [tuple(_from_json(b.get(c)) for c in columns) for b in data["results"]["bindings"]]
+        return Table(columns, rows)
+
+    def construct(self, query):
+        body = self._post_query(query, "application/n-triples")
+        return Graph().parse(data=body.decode("utf-8"), format="nt")
+
+    def serialize(self, query, media_type, bindings=None):
+        return self._post_query(query, media_type, bindings)
+
+    def update(self, update):
+        body = urllib.parse.urlencode({"update": update}).encode()
+        self._request(self.update_url, body, {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def dump(self):
+        table = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        lines = (" ".join(t.n3() for t in row) + " .\n" for row in table.rows)
+        return "".join(lines).encode("utf-8")

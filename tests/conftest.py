@@ -1,0 +1,111 @@
+"""Shared fixtures: real stores on temporary directories, a real Oxigraph server on a free
+loopback port, and the rule for tests that need Java or Chromium (skip locally with a reason,
+fail under CI where .ci/run sets PEERKG_REQUIRE_ALL=1)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from peerkg.graph.loader import initialise
+from peerkg.graph.store import EndpointStore, open_store
+
+ROOT = Path(__file__).parent.parent
+SEED = ROOT.parent / "shared" / "seed" / "000_505e6c33355fddf1.txt"
+STUDY = ROOT / "graph" / "studies" / "gillard2013"
+REQUIRE_ALL = os.environ.get("PEERKG_REQUIRE_ALL") == "1"
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "java" and not shutil.which("java"):
+        return "needs a Java runtime for HermiT (apt-get install default-jre-headless)"
+    if marker == "browser" and not shutil.which("chromium"):
+        return "needs Debian's chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("java", "browser"):
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            if REQUIRE_ALL:
+                pytest.fail(f"required under CI: {reason}")
+            pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    if not SEED.exists():
+        pytest.fail(f"the seed text is missing: {SEED}")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    """An empty embedded store on a temporary directory."""
+    with open_store(str(tmp_path / "store")) as store:
+        yield store
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    """A real Oxigraph server (from the oxigraph PyPI package) on a free loopback port, with the
+    union of named graphs as its default graph; yields its base URL."""
+    port = free_port()
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(tmp_path / "oxigraph"), "--bind",
+         f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/query?query=ASK%7B%7D")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def endpoint(oxigraph_server):
+    """An empty endpoint store speaking SPARQL protocol to a real Oxigraph server."""
+    return EndpointStore(oxigraph_server)
+
+
+@pytest.fixture(params=["embedded", "endpoint"])
+def any_store(request):
+    """Each backend in turn: the store contract tests run on both."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory):
+    """A session-wide embedded store with the ontology and the bundled study (read-only use)."""
+    store = open_store(str(tmp_path_factory.mktemp("loaded") / "store"))
+    initialise(store)
+    yield store
+    store.close()
