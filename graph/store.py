@@ -7,8 +7,10 @@ One small interface, :class:`Store`, with two implementations:
 
 Both keep one named graph per study and answer queries with the union of all named graphs as
 the default graph (DESIGN.md). Queries go to the engine as strings (a pre-parsed rdflib query
-would silently fall back to rdflib's slow engine), and parameters are bound by the engine:
-pyoxigraph ``substitutions`` in process, a ``VALUES`` block of typed RDF terms over HTTP.
+would silently fall back to rdflib's slow engine). Parameters are bound by the engine, never
+formatted into the query: a one-row ``VALUES`` block of typed RDF terms opens the query's WHERE
+group, on both backends alike (pyoxigraph's ``substitutions`` would only bind projected
+variables).
 """
 
 import json
@@ -31,6 +33,7 @@ from peerkg.graph.errors import QueryError, StoreError
 MEMORY = ":memory:"
 N_QUADS = "application/n-quads"
 SPARQL_JSON = "application/sparql-results+json"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass
@@ -127,20 +130,6 @@ def _iri(term) -> str:
 # -- embedded ---------------------------------------------------------------------------------
 
 
-def _to_ox(term: Node):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(_iri(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot bind {term!r}")
-
-
 def _from_ox(term) -> Node | None:
     if term is None:
         return None
@@ -151,6 +140,8 @@ def _from_ox(term) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
 
@@ -176,9 +167,10 @@ class EmbeddedStore(Store):
             ) from None
 
     def _query(self, query: str, bindings: Mapping[str, Node] | None):
-        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        if bindings:
+            query = _with_values(query, bindings)
         try:
-            return self._store.query(query, substitutions=subs, use_default_graph_as_union=True)
+            return self._store.query(query, use_default_graph_as_union=True)
         except SyntaxError as e:
             raise QueryError(f"SPARQL syntax error: {e}") from None
         except (OSError, ValueError, RuntimeError) as e:

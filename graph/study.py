@@ -48,6 +48,14 @@ class Study:
     graph: Graph
 
 
+def _short_authors(names: list[str]) -> str:
+    """How a study is cited in text: 'Gillard', 'Gillard and Edwards', 'Gillard et al.'."""
+    surnames = [name.split()[-1] for name in names]
+    if len(surnames) > 2:
+        return f"{surnames[0]} et al."
+    return " and ".join(surnames)
+
+
 def bundled_studies() -> list[Path]:
     """The study packages shipped with peerkg."""
     return sorted(p for p in BUNDLED.iterdir() if (p / "study.yaml").is_file())
@@ -147,17 +155,16 @@ class _Reader:
     def _study(self, meta: Field) -> None:
         s, article = self.study, self.iri("article", self.sid)
         authors = meta["authors"].items()
-        first_surname = authors[0]["name"].text().split()[-1] if authors else self.sid
         year = meta["year"].count()
-        more = " et al." if len(authors) > 2 else ""
+        label = f"{_short_authors([a['name'].text() for a in authors]) or self.sid} {year}"
         self.add(s, RDF.type, PK.Study)
-        self.label(s, f"{first_surname}{more} {year}")
+        self.label(s, label)
         self.add(s, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
         self.text(s, DCTERMS.description, meta.get("design"))
         self.add(s, PK.reportedIn, article)
         self.add(s, PROV.wasAssociatedWith, self.authors_agent)
         self.add(self.authors_agent, RDF.type, PROV.Organization)
-        self.label(self.authors_agent, f"{first_surname}{more} {year} (the authors)")
+        self.label(self.authors_agent, f"{label} (the authors)")
         for author in authors:
             person = self.iri(IRI_KINDS["coder"], self.declare("coder", author["id"]))
             self.add(person, RDF.type, PROV.Person)
@@ -165,7 +172,7 @@ class _Reader:
             self.label(person, author["name"].text())
         self.add(article, RDF.type, FABIO.JournalArticle)
         self.add(article, RDF.type, PK.Source)
-        self.label(article, f"{first_surname}{more} {year}, {meta['journal'].text()}")
+        self.label(article, f"{label}, {meta['journal'].text()}")
         self.add(article, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
         names = ", ".join(a["name"].text() for a in authors)
         self.add(article, PK.authorList, Literal(names))

@@ -1,0 +1,136 @@
+"""The store contract, run on both backends: the embedded pyoxigraph store on a temporary
+directory and a real Oxigraph server spoken to over SPARQL protocol."""
+
+import json
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from peerkg.graph.errors import QueryError, StoreError
+from peerkg.graph.store import EndpointStore, endpoint_urls, open_store
+
+G1 = URIRef("https://example.org/g1")
+G2 = URIRef("https://example.org/g2")
+EX = "https://example.org/"
+
+
+def graph(*objects) -> Graph:
+    g = Graph()
+    for i, o in enumerate(objects):
+        g.add((URIRef(f"{EX}s{i}"), URIRef(EX + "p"), o))
+    return g
+
+
+def test_replace_graphs_replaces_whole_graphs(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a"), Literal("b")), G2: graph(Literal("c"))})
+    assert any_store.graphs() == [str(G1), str(G2)]
+    any_store.replace_graphs({G1: graph(Literal("z"))})
+    table = any_store.select("SELECT ?o WHERE { GRAPH <https://example.org/g1> { ?s ?p ?o } }")
+    assert [str(r[0]) for r in table.rows] == ["z"]
+    assert len(any_store.select("SELECT * WHERE { GRAPH <https://example.org/g2> { ?s ?p ?o } }").rows) == 1
+
+
+def test_default_graph_is_the_union(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a")), G2: graph(Literal("b"))})
+    table = any_store.select("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
+    assert [str(r[0]) for r in table.rows] == ["a", "b"]
+
+
+def test_terms_round_trip(any_store):
+    values = [Literal("x", lang="en"), Literal(3), Literal("2013-05-24", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#date")), URIRef(EX + "o"), Literal('q"uote\n')]
+    any_store.replace_graphs({G1: graph(*values)})
+    table = any_store.select("SELECT ?o WHERE { ?s ?p ?o }")
+    assert set(r[0] for r in table.rows) == set(values)
+
+
+def test_bindings_are_typed_terms_not_text(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a"), Literal("b"))})
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o }"
+    rows = any_store.select(query, {"o": Literal("b")}).rows
+    assert [str(r[0]) for r in rows] == [EX + "s1"]
+    # a value that would break out of a formatted query is just a literal that matches nothing
+    assert any_store.select(query, {"o": Literal('b" } UNION { ?s ?p ?o')}).rows == []
+    with pytest.raises(QueryError, match="not a valid IRI"):
+        any_store.select(query, {"o": URIRef("https://x> } ?s ?p ?o {")})
+
+
+def test_serialize_in_the_engine_formats(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a"))})
+    query = "SELECT ?o WHERE { ?s ?p ?o }"
+    data = json.loads(any_store.serialize(query, "application/sparql-results+json"))
+    assert data["head"]["vars"] == ["o"] and data["results"]["bindings"][0]["o"]["value"] == "a"
+    assert any_store.serialize(query, "text/csv").decode().splitlines() == ["o", "a"]
+    turtle = any_store.serialize("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
+    assert len(Graph().parse(data=turtle, format="turtle")) == 1
+
+
+def test_malformed_query_is_a_query_error_with_the_parser_message(any_store):
+    with pytest.raises(QueryError) as error:
+        any_store.select("SELECT * WHERE { ?s ?p }")
+    assert "error" in str(error.value).lower() or "expected" in str(error.value).lower()
+
+
+def test_failed_update_changes_nothing(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a"))})
+    before = any_store.dump()
+    with pytest.raises(QueryError):
+        any_store.update("INSERT DATA { GRAPH <https://example.org/g1> { <x:a> <x:b> } }")
+    # a multi-part update that fails in its second part rolls back its first part
+    with pytest.raises((QueryError, StoreError)):
+        any_store.update(
+            "DROP GRAPH <https://example.org/g1> ; DROP GRAPH <https://example.org/missing>")
+    assert any_store.dump() == before
+
+
+def test_dump_is_n_quads_of_every_named_graph(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a")), G2: graph(Literal("b"))})
+    dataset = Dataset()
+    dataset.parse(data=any_store.dump(), format="nquads")
+    assert {str(g.identifier) for g in dataset.graphs() if len(g)} == {str(G1), str(G2)}
+
+
+def test_drop_graph(any_store):
+    any_store.replace_graphs({G1: graph(Literal("a")), G2: graph(Literal("b"))})
+    any_store.drop_graph(G1)
+    assert any_store.graphs() == [str(G2)]
+
+
+def test_embedded_directory_persists(tmp_path):
+    location = str(tmp_path / "store")
+    with open_store(location) as store:
+        store.replace_graphs({G1: graph(Literal("kept"))})
+    with open_store(location) as store:
+        assert store.graphs() == [str(G1)]
+
+
+def test_second_process_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    location = str(tmp_path / "store")
+    with open_store(location):
+        code = "from peerkg.graph.store import open_store; open_store(%r)" % location
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "Another peerkg process" in result.stderr
+
+
+def test_unreachable_endpoint_is_a_store_error():
+    from tests.conftest import free_port
+
+    store = EndpointStore(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint"):
+        store.graphs()
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "update"),
+    [
+        ("http://h:7878", "http://h:7878/query", "http://h:7878/update"),
+        ("http://h:7878/query", "http://h:7878/query", "http://h:7878/update"),
+        ("http://h/ds/sparql", "http://h/ds/sparql", "http://h/ds/update"),
+    ],
+)
+def test_endpoint_urls(url, query, update):
+    assert endpoint_urls(url) == (query, update)
