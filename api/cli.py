@@ -10,21 +10,25 @@ import traceback
 from pathlib import Path
 
 import click
-from rdflib import Dataset, Graph
-
 from peerkg.graph import loader
 from peerkg.graph.errors import PeerkgError
 from peerkg.graph.iris import ONTOLOGY_GRAPH, PREFIXES
 from peerkg.graph.store import Store, Table, default_location, open_store
 from peerkg.graph.study import bundled_studies
 from peerkg.queries import registry, resolve
+from rdflib import Dataset, Graph
 
 RESULT_TYPES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
     "json": "application/sparql-results+json",
 }
-EXPORT_FORMATS = {"trig": "trig", "nquads": "nquads", "turtle": "turtle", "jsonld": "json-ld"}
+EXPORT_FORMATS = {
+    "trig": "application/trig",
+    "nquads": "application/n-quads",
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+}
 CELL_WIDTH = 60
 
 
@@ -226,28 +230,13 @@ def _short(iri: str) -> str:
 @click.pass_obj
 def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
     """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD."""
-    dataset = Dataset()
-    dataset.parse(data=obj.store().dump(), format="nquads")
-    graphs = {str(g.identifier): g for g in dataset.graphs() if len(g)}
-    if graph and graph not in graphs:
-        raise PeerkgError(f"no graph {graph} in the store (it has: {', '.join(sorted(graphs))})")
-    selected = [graphs[graph]] if graph else list(graphs.values())
-    if fmt == "turtle":
-        target = Graph()
-        for g in selected:
-            target += g
-    else:
-        target = Dataset()
-        for g in selected:
-            target.graph(g.identifier).__iadd__(g)
-    for prefix, ns in PREFIXES.items():
-        target.bind(prefix, ns)
-    text = target.serialize(format=EXPORT_FORMATS[fmt])
+    data = obj.store().export(EXPORT_FORMATS[fmt], graph, PREFIXES)
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
         click.echo(f"Wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def main() -> None:

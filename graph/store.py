@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from peerkg.graph.errors import QueryError, StoreError
 from platformdirs import user_data_path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
-
-from peerkg.graph.errors import QueryError, StoreError
 
 MEMORY = ":memory:"
 N_QUADS = "application/n-quads"
@@ -108,6 +107,24 @@ class Store:
     def dump(self) -> bytes:
         """All named graphs as N-Quads."""
         raise NotImplementedError
+
+    def export(self, media_type: str, graph: str | None = None,
+               prefixes: Mapping[str, str] | None = None) -> bytes:
+        """The named graphs (or just ``graph``) serialised by Oxigraph as ``media_type``.
+
+        Dataset formats (TriG, N-Quads, JSON-LD) keep the graph names; graph formats (Turtle,
+        N-Triples, RDF/XML) get the merged triples. Raises StoreError for an unknown graph.
+        """
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"cannot export as {media_type}")
+        quads = list(ox.parse(self.dump(), format=ox.RdfFormat.N_QUADS))
+        if graph is not None:
+            quads = [q for q in quads if str(q.graph_name.value) == graph]
+            if not quads:
+                raise StoreError(f"no graph {graph} in the store (it has: {', '.join(self.graphs())})")
+        items = quads if fmt.supports_datasets else list(dict.fromkeys(q.triple for q in quads))
+        return ox.serialize(items, format=fmt, prefixes=dict(prefixes or {}))
 
     def close(self) -> None:
         pass

@@ -10,14 +10,13 @@ project agent, with PROV-O.
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
-
 from peerkg.graph.errors import InputError
 from peerkg.graph.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
 from peerkg.graph.iris import study_iri as _study_iri
 from peerkg.graph.located import Field, read_csv, read_yaml
 from peerkg.graph.vocab import Vocab
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
 
 BUNDLED = Path(__file__).parent / "studies"
 QUOTE_COLUMNS = ["id", "site", "stakeholder", "attribution", "theme", "codes", "text"]
@@ -338,6 +337,7 @@ class _Reader:
         self.add(node, RDF.type, PK.AgreementMeasurement)
         self.add(node, DQV.isMeasurementOf, PK.percentAgreement)
         self.add(node, DQV.computedOn, on)
+        # "74", not "74.0": the canonical form Oxigraph stores
         self.add(node, DQV.value, Literal(str(value).removesuffix(".0"), datatype=XSD.decimal))
         self.add(node, PK.codersCompared, Literal(compared, datatype=XSD.integer))
         self.add(node, PK.codersAgreeing, Literal(agreeing, datatype=XSD.integer))

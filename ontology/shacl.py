@@ -5,11 +5,10 @@ See https://www.w3.org/TR/shacl/ for the language. A failed check raises
 property path and what is wrong.
 """
 
-from pyshacl import validate as _validate
-from rdflib import Graph, Namespace
-
 from peerkg.graph.errors import NotConforming
 from peerkg.ontology import ontology_graph, shapes_graph, shim_graph
+from pyshacl import validate as _validate
+from rdflib import Graph, Namespace
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -17,8 +16,9 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 def check(data: Graph) -> None:
     """Raise NotConforming unless ``data`` conforms to the shapes.
 
-    The ontology and the shim of reused terms are mixed into the data so that ``sh:class`` sees subclasses; no RDFS or OWL
-    inference runs, so a missing type is reported rather than silently derived.
+    The ontology and the shim of reused terms are mixed into the data so that ``sh:class``
+    sees subclasses; no RDFS or OWL inference runs, so a missing type is reported rather
+    than silently derived.
     """
     conforms, results, _ = _validate(
         data, shacl_graph=shapes_graph(), ont_graph=ontology_graph() + shim_graph(), inference="none",

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
 

@@ -7,7 +7,6 @@ import re
 
 import pytest
 import yaml
-
 from peerkg.queries import registry
 
 from .conftest import STUDY

@@ -4,10 +4,9 @@ directory and a real Oxigraph server spoken to over SPARQL protocol."""
 import json
 
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
-
 from peerkg.graph.errors import QueryError, StoreError
 from peerkg.graph.store import EndpointStore, endpoint_urls, open_store
+from rdflib import Dataset, Graph, Literal, URIRef
 
 G1 = URIRef("https://example.org/g1")
 G2 = URIRef("https://example.org/g2")
@@ -110,7 +109,7 @@ def test_second_process_gets_a_clear_error(tmp_path):
 
     location = str(tmp_path / "store")
     with open_store(location):
-        code = "from peerkg.graph.store import open_store; open_store(%r)" % location
+        code = f"from peerkg.graph.store import open_store; open_store({location!r})"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode != 0
     assert "Another peerkg process" in result.stderr
