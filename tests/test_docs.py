@@ -1,0 +1,47 @@
+"""Docs that cannot drift: the README's commands are CI's, and every command and named query
+is documented."""
+
+import re
+
+from peerkg.api.cli import cli
+from peerkg.queries import registry
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_lines() -> list[str]:
+    blocks = re.findall(r"```\n(.*?)```", README, re.S)
+    return [line.strip() for block in blocks for line in block.splitlines()]
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
+    quick = README[README.index("## Quick start"): README.index("## Command line")]
+    commands = re.findall(r"```\n(.+?)\n```", quick)
+    assert commands == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", ci, re.M)
+
+
+def test_makefile_targets_exist():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("demo", "test"):
+        assert re.search(rf"^{target}:", makefile, re.M)
+
+
+def test_every_command_is_documented():
+    for name in cli.commands:
+        assert f"`{name}" in README, f"command {name} is not in the README"
+
+
+def test_every_named_query_is_documented():
+    for name in registry():
+        if name.startswith("graph-"):  # building blocks of the graph views, documented there
+            continue
+        assert f"| `{name}` |" in README, f"named query {name} is not in the README's table"
+
+
+def test_exit_codes_are_documented():
+    for code in ("**0**", "**1**", "**2**", "**3**"):
+        assert code in README
