@@ -9,6 +9,8 @@ store is touched, so a bad source leaves the store exactly as it was.
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from rdflib import Dataset, Graph, URIRef
+
 from peerkg.graph.errors import InputError
 from peerkg.graph.iris import ONTOLOGY_GRAPH, VOCAB_GRAPH
 from peerkg.graph.store import Store
@@ -16,7 +18,6 @@ from peerkg.graph.study import bundled_studies, read_study
 from peerkg.graph.vocab import read_vocab
 from peerkg.ontology import ontology_graph
 from peerkg.ontology.shacl import check
-from rdflib import Dataset, Graph, URIRef
 
 DATASET_FORMATS = {".trig": "trig", ".nq": "nquads", ".jsonld": "json-ld"}
 GRAPH_FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml"}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
 from peerkg.graph.errors import InputError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

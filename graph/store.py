@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from peerkg.graph.errors import QueryError, StoreError
 from platformdirs import user_data_path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
+
+from peerkg.graph.errors import QueryError, StoreError
 
 MEMORY = ":memory:"
 N_QUADS = "application/n-quads"

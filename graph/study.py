@@ -10,13 +10,14 @@ project agent, with PROV-O.
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
 from peerkg.graph.errors import InputError
 from peerkg.graph.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
 from peerkg.graph.iris import study_iri as _study_iri
 from peerkg.graph.located import Field, read_csv, read_yaml
 from peerkg.graph.vocab import Vocab
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
 
 BUNDLED = Path(__file__).parent / "studies"
 QUOTE_COLUMNS = ["id", "site", "stakeholder", "attribution", "theme", "codes", "text"]

@@ -8,9 +8,10 @@ definitions are the project's own words, so each concept is attributed to the pr
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal
+
 from peerkg.graph.iris import PK, PROJECT_AGENT, PROV, shared
 from peerkg.graph.located import read_yaml
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal
 
 BUNDLED = Path(__file__).parent / "vocab"
 

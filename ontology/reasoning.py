@@ -11,10 +11,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
 from peerkg.graph.errors import NotConforming, PeerkgError
 from peerkg.graph.iris import PK
 from peerkg.ontology import ontology_graph, shim_graph
-from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 ONTOLOGY_IRI = "https://w3id.org/peerkg/ontology"
 SHIM_IRI = ONTOLOGY_IRI + "/imports/w3c-shim"

@@ -5,10 +5,11 @@ See https://www.w3.org/TR/shacl/ for the language. A failed check raises
 property path and what is wrong.
 """
 
-from peerkg.graph.errors import NotConforming
-from peerkg.ontology import ontology_graph, shapes_graph, shim_graph
 from pyshacl import validate as _validate
 from rdflib import Graph, Namespace
+
+from peerkg.graph.errors import NotConforming
+from peerkg.ontology import ontology_graph, shapes_graph, shim_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 

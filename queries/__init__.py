@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from rdflib import XSD, Literal, URIRef
+from rdflib.term import Node
+
 from peerkg.graph.errors import InputError
 from peerkg.graph.iris import ID, shared, study_iri
 from peerkg.graph.store import Store, Table
-from rdflib import XSD, Literal, URIRef
-from rdflib.term import Node
 
 HERE = Path(__file__).parent
 PARAM = re.compile(r"^(\w+)\s+(\w+)\s+(optional|required)\s*:\s*(.+)$")

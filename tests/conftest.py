@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
 

@@ -4,6 +4,7 @@ store is left exactly as it was."""
 import shutil
 
 import pytest
+
 from peerkg.graph.errors import InputError, NotConforming
 from peerkg.graph.loader import initialise, load
 

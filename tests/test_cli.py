@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from peerkg.api.cli import cli
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
+
+from peerkg.api.cli import cli
 
 from .conftest import STUDY
 

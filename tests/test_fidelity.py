@@ -7,6 +7,7 @@ import re
 
 import pytest
 import yaml
+
 from peerkg.queries import registry
 
 from .conftest import STUDY

@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 import pytest
+
 from peerkg.graph.errors import InputError
 from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve

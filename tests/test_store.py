@@ -4,9 +4,10 @@ directory and a real Oxigraph server spoken to over SPARQL protocol."""
 import json
 
 import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
 from peerkg.graph.errors import QueryError, StoreError
 from peerkg.graph.store import EndpointStore, endpoint_urls, open_store
-from rdflib import Dataset, Graph, Literal, URIRef
 
 G1 = URIRef("https://example.org/g1")
 G2 = URIRef("https://example.org/g2")
