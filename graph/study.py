@@ -96,15 +96,13 @@ class _Reader:
     def ref(self, kind: str, field: Field, many: bool = False, sep: str | None = None):
         """Resolve one id (or a list of ids) of ``kind`` to IRIs, or fail naming the field."""
         locals_ = field.slugs(sep) if many else [field.slug()]
-        known = {
-            "stakeholder": self.vocab.stakeholders,
-            "construct": self.vocab.constructs,
-        }.get(kind) or self.ids.get(kind, set())
+        vocabulary = {"stakeholder": self.vocab.stakeholders, "construct": self.vocab.constructs}
+        known = vocabulary[kind] if kind in vocabulary else self.ids.get(kind, set())
         for local in locals_:
             if local not in known:
                 choices = ", ".join(sorted(known)) or "none defined"
                 raise field.error(f"unknown {kind} '{local}' (known: {choices})")
-        if kind in ("stakeholder", "construct"):
+        if kind in vocabulary:
             iris = [shared(kind, local) for local in locals_]
         else:
             iris = [self.iri(IRI_KINDS.get(kind, kind), local) for local in locals_]
