@@ -27,7 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _blueprints() -> list:
     """The app's blueprints; each module that adds routes contributes one here."""
-    return []
+    from peerkg.api.graph_pages import bp as graph_pages
+
+    return [graph_pages]
 
 
 def get_store() -> Store:

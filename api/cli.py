@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 import click
+from peerkg.api.viz_cli import viz
 from peerkg.graph import loader
 from peerkg.graph.errors import PeerkgError
 from peerkg.graph.iris import ONTOLOGY_GRAPH, PREFIXES
@@ -237,6 +238,9 @@ def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> No
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+cli.add_command(viz)
 
 
 def main() -> None:

@@ -1,0 +1,64 @@
+"""The interactive theme graph: the page ``/graph`` and the JSON it draws from.
+
+* ``GET /graph``: the page (Cytoscape.js, vendored under ``static/vendor/cytoscape``).
+* ``GET /api/graph/themes|cooccurrence|constructs``: a view (peerkg.graph.views) as Cytoscape.js
+  elements JSON (peerkg.graph.exports.cytoscape); the co-occurrence view also carries
+  ``analytics`` (peerkg.graph.analytics.analyse).
+* ``GET /api/graph/analytics``: the analytics of the code co-occurrence graph alone.
+* ``GET /api/graph/facets``: the values each filter can take.
+
+Filters are query parameters: ``study``, ``site``, ``stakeholder``, ``construct`` (as for
+``peerkg viz``). A bad filter value or an unknown parameter answers 400 and an unknown view 404,
+in the one JSON error shape ``{"ok": false, "error": "...", "status": N}``.
+"""
+
+from flask import Blueprint, jsonify, render_template, request
+
+from peerkg.api.app import get_store
+from peerkg.graph.analytics import analyse
+from peerkg.graph.errors import InputError, PeerkgError
+from peerkg.graph.exports import cytoscape
+from peerkg.graph.views import VIEWS, Filters, build, cooccurrence_graph, facets
+
+bp = Blueprint("graph_pages", __name__)
+FILTERS = ("study", "site", "stakeholder", "construct")
+
+
+def _filters() -> Filters:
+    unknown = sorted(set(request.args) - set(FILTERS))
+    if unknown:
+        raise InputError(f"unknown parameter '{unknown[0]}' (filters: {', '.join(FILTERS)})")
+    return Filters(**{k: request.args.get(k) or None for k in FILTERS})
+
+
+def _error(message: str, status: int):
+    return jsonify({"ok": False, "error": message, "status": status}), status
+
+
+@bp.errorhandler(PeerkgError)
+def _user_error(e: PeerkgError):
+    return _error(str(e), 400)
+
+
+@bp.get("/graph")
+def page():
+    return render_template("graph.html", views=VIEWS)
+
+
+@bp.get("/api/graph/facets")
+def filter_values():
+    return jsonify(facets(get_store()))
+
+
+@bp.get("/api/graph/analytics")
+def analytics():
+    return jsonify(analyse(cooccurrence_graph(get_store(), _filters())))
+
+
+@bp.get("/api/graph/<view>")
+def graph(view: str):
+    if view not in VIEWS:
+        return _error(f"no graph view '{view}' (views: {', '.join(VIEWS)})", 404)
+    g = build(get_store(), view, _filters())
+    extra = {"analytics": analyse(g)} if view == "cooccurrence" else {}
+    return jsonify({**cytoscape(g), **extra})
