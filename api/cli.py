@@ -10,6 +10,8 @@ import traceback
 from pathlib import Path
 
 import click
+from rdflib import Dataset, Graph
+
 from peerkg.api.viz_cli import viz
 from peerkg.graph import loader
 from peerkg.graph.errors import PeerkgError
@@ -17,7 +19,6 @@ from peerkg.graph.iris import ONTOLOGY_GRAPH, PREFIXES
 from peerkg.graph.store import Store, Table, default_location, open_store
 from peerkg.graph.study import bundled_studies
 from peerkg.queries import registry, resolve
-from rdflib import Dataset, Graph
 
 RESULT_TYPES = {
     "csv": "text/csv",
@@ -120,8 +121,8 @@ def load(obj: Context, sources: tuple[Path, ...], graph: str | None) -> None:
 
 
 def _with_progress(label: str, steps: int, work):
-    """Run ``work(progress)`` under a progress bar of ``steps`` steps (on stderr)."""
-    with click.progressbar(length=steps, label=label, file=sys.stderr,
+    """Run ``work(progress)`` under a progress bar of ``steps`` steps (on stderr, if a terminal)."""
+    with click.progressbar(length=steps, label=label, file=sys.stderr, hidden=not sys.stderr.isatty(),
                            item_show_func=lambda step: step) as bar:
         return work(lambda step: bar.update(1, step))
 
