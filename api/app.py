@@ -2,19 +2,23 @@
 
 ``create_app(config)`` builds the app around one store, opened here and nowhere else; views get
 it with :func:`get_store`. Configuration keys (see ``peerkg serve --help`` for the options that
-set them): ``STORE`` (a location string or an open Store), ``QUERY_TIMEOUT`` (seconds),
-``WRITE_TOKEN`` (None = read-only), ``CORS_ORIGIN`` (None = off), ``MAX_ROWS``.
+set them): ``STORE`` (a location string or an open Store), ``QUERY_TIMEOUT`` (seconds; enforced
+by the store ``peerkg serve`` builds, reported by ``/api/health``), ``WRITE_TOKEN`` (None =
+read-only), ``CORS_ORIGIN`` (None = no CORS headers), ``MAX_RESULT_BYTES`` (the largest
+``/sparql`` result sent; larger ones get 503).
 """
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from peerkg.graph.store import Store, open_store
 
 DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "CORS_ORIGIN": None,
-            "MAX_ROWS": 100_000}
+            "MAX_RESULT_BYTES": 64 * 2**20}
 
 
 def create_app(config: dict | None = None) -> Flask:
+    from peerkg.api import errors
+
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(config or {})
@@ -22,14 +26,30 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["peerkg.store"] = store if isinstance(store, Store) else open_store(store)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    errors.register(app)
+    app.after_request(_cors)
     return app
 
 
 def _blueprints() -> list:
     """The app's blueprints; each module that adds routes contributes one here."""
+    from peerkg.api import json_api, pages, sparql
     from peerkg.api.graph_pages import bp as graph_pages
 
-    return [graph_pages]
+    return [sparql.bp, json_api.bp, pages.bp, graph_pages]
+
+
+def _cors(response):
+    """With ``CORS_ORIGIN`` set, let pages from that origin call the endpoints, including
+    updates carrying a token (https://fetch.spec.whatwg.org/#http-cors-protocol)."""
+    origin = current_app.config["CORS_ORIGIN"]
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+    return response
 
 
 def get_store() -> Store:

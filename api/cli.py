@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rdflib import Dataset, Graph
 
+from peerkg.api.serve import serve
 from peerkg.api.viz_cli import viz
 from peerkg.graph import loader
 from peerkg.graph.errors import PeerkgError
@@ -242,6 +243,7 @@ def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> No
 
 
 cli.add_command(viz)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -13,13 +13,14 @@ group, on both backends alike (pyoxigraph's ``substitutions`` would only bind pr
 variables).
 """
 
+import http.client
 import json
 import os
 import re
-import urllib.error
+import threading
+import time
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,25 @@ from peerkg.graph.errors import QueryError, StoreError
 MEMORY = ":memory:"
 N_QUADS = "application/n-quads"
 SPARQL_JSON = "application/sparql-results+json"
+TURTLE = "text/turtle"
+TEXT = "text/plain; charset=utf-8"
+
+
+class QueryTimeout(StoreError):
+    """A query ran past the store's time limit; it was stopped and its results dropped."""
+
+
+class ResultTooLarge(StoreError):
+    """A result grew past the size cap the caller set; it was dropped."""
+
+
+@dataclass
+class Response:
+    """An engine's answer to a SPARQL 1.1 Protocol request, as a server would send it."""
+
+    status: int
+    content_type: str
+    body: bytes
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -84,6 +104,22 @@ class Store:
 
     def update(self, update: str) -> None:
         """Run a SPARQL 1.1 Update, atomically."""
+        raise NotImplementedError
+
+    def protocol(self, operation: str, text: str, dataset: Mapping[str, list[str]],
+                 accept: str, max_bytes: int | None = None) -> Response:
+        """Run a SPARQL 1.1 Protocol operation (https://www.w3.org/TR/sparql11-protocol/)
+        as a SPARQL server would, and return the engine's :class:`Response` unchanged.
+
+        ``operation`` is ``"query"`` or ``"update"``; ``dataset`` maps the protocol's dataset
+        parameters (``default-graph-uri``/``named-graph-uri``, or ``using-graph-uri``/
+        ``using-named-graph-uri``) to IRIs; without them the default graph is the union of the
+        named graphs. ``accept`` lists media types by preference (an Accept header value): the
+        first that fits the result (solutions or boolean; a graph) is used. A malformed request
+        is a 400 Response carrying the parser's message. Raises QueryTimeout past the store's
+        time limit, ResultTooLarge when the body would exceed ``max_bytes``, StoreError when the
+        engine cannot be reached.
+        """
         raise NotImplementedError
 
     def replace_graphs(self, graphs: Mapping[URIRef, Graph]) -> None:
@@ -229,13 +265,59 @@ class EmbeddedStore(Store):
         except (OSError, ValueError, RuntimeError) as e:
             raise StoreError(f"update failed: {e}") from None
 
+    def protocol(self, operation, text, dataset, accept, max_bytes=None):
+        """See :meth:`Store.protocol`. In process there is no time limit (pyoxigraph cannot
+        cancel a query); ``peerkg serve`` runs queries on an Oxigraph server for that."""
+        graphs = {k: [ox.NamedNode(_iri(v)) for v in vs] for k, vs in dataset.items() if vs}
+        try:
+            if operation == "update":
+                if graphs:
+                    return Response(400, TEXT, b"using-graph-uri and using-named-graph-uri "
+                                               b"need a SPARQL server (peerkg serve)")
+                self._store.update(text)
+                return Response(204, TEXT, b"")
+            result = self._store.query(text, **_dataset_options(graphs))
+        except SyntaxError as e:
+            return Response(400, TEXT, str(e).encode())
+        except (OSError, ValueError, RuntimeError) as e:
+            raise QueryError(f"query failed: {e}") from None
+        media_type, fmt = _negotiate(accept, isinstance(result, ox.QueryTriples))
+        body = result.serialize(format=fmt)
+        if max_bytes is not None and len(body) > max_bytes:
+            raise ResultTooLarge(f"the result is larger than {max_bytes} bytes")
+        return Response(200, media_type, body)
+
     def dump(self):
         return self._store.dump(format=ox.RdfFormat.N_QUADS)
 
     def close(self):
+        """Flush and release the store; closing twice is harmless."""
+        if getattr(self, "_store", None) is None:
+            return
         if self.location != MEMORY:
             self._store.flush()
         del self._store
+
+
+def _dataset_options(graphs: Mapping[str, list]) -> dict:
+    """pyoxigraph query options for the protocol's dataset parameters: the union of the named
+    graphs by default, as everywhere in peerkg."""
+    if not graphs:
+        return {"use_default_graph_as_union": True}
+    return {"default_graph": graphs.get("default-graph-uri", []),
+            "named_graphs": graphs.get("named-graph-uri", [])}
+
+
+def _negotiate(accept: str, graph: bool):
+    """The first media type in ``accept`` that pyoxigraph can write for this kind of result,
+    with its format; SPARQL JSON or Turtle if none fits."""
+    parse = ox.RdfFormat.from_media_type if graph else ox.QueryResultsFormat.from_media_type
+    for item in accept.split(","):
+        media_type = item.split(";")[0].strip()
+        if media_type and (fmt := parse(media_type)) is not None:
+            return fmt.media_type, fmt
+    fmt = ox.RdfFormat.TURTLE if graph else ox.QueryResultsFormat.JSON
+    return fmt.media_type, fmt
 
 
 # -- endpoint ---------------------------------------------------------------------------------
@@ -294,33 +376,111 @@ class EndpointStore(Store):
 
     The server's default graph must be the union of its named graphs (Oxigraph
     ``--union-default-graph``, Fuseki ``unionDefaultGraph``, GraphDB and Neptune by default).
+
+    A request may take ``timeout`` seconds in all; past that the connection is dropped,
+    ``on_timeout`` (if given) is called so that whoever runs the engine can make sure the query
+    stops, and QueryTimeout is raised. An Oxigraph server started with ``--timeout-s`` answers a
+    query it cancelled with a 200 and a truncated body; that is a QueryTimeout too. Connections
+    are kept alive per thread; a request whose connection fails is sent again on a new one for
+    up to :attr:`RECONNECT` seconds (so a restarting engine is waited for).
     """
 
-    def __init__(self, url: str, timeout: float = 300):
+    RECONNECT = 5.0
+    CANCELLED = b"The SPARQL operation has been cancelled"
+    CHUNK = 1 << 16
+
+    def __init__(self, url: str, timeout: float = 300,
+                 on_timeout: Callable[[], None] | None = None):
         self.location = url
         self.query_url, self.update_url = endpoint_urls(url)
         self.timeout = timeout
+        self.on_timeout = on_timeout
+        self._local = threading.local()
 
-    def _request(self, url: str, data: bytes | None, headers: dict, method: str = "POST") -> bytes:
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as e:
-            message = e.read().decode("utf-8", "replace").strip()[:2000]
-            if e.code == 400:
-                raise QueryError(f"the endpoint rejected the request: {message}") from None
-            raise StoreError(f"{url} answered {e.code} {e.reason}: {message}") from None
-        except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", e)
-            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {reason}") from None
+    def _exchange(self, url: str, fields: list[tuple[str, str]], accept: str = "*/*",
+                  max_bytes: int | None = None) -> Response:
+        """POST ``fields`` form-encoded to ``url``; the answer whatever its status."""
+        target = urllib.parse.urlsplit(url)
+        body = urllib.parse.urlencode(fields).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        start = time.monotonic()
+        deadline = start + self.timeout
+        while True:
+            connection = self._connection(target)
+            try:
+                if connection.sock is None:
+                    connection.connect()
+                connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                connection.request("POST", target.path or "/", body, headers)
+                response = connection.getresponse()
+                data = self._read(connection, response, deadline, max_bytes)
+                content_type = response.getheader("Content-Type", "")
+                if response.will_close:
+                    self._drop()
+            except TimeoutError:
+                self._drop()
+                if self.on_timeout:
+                    self.on_timeout()
+                raise self._timed_out() from None
+            except ResultTooLarge:
+                self._drop()
+                raise
+            except (OSError, http.client.HTTPException) as e:
+                self._drop()
+                if time.monotonic() - start > min(self.RECONNECT, self.timeout):
+                    raise StoreError(f"cannot reach the SPARQL endpoint {url}: {e}") from None
+                time.sleep(0.05)
+                continue
+            if response.status == 200 and data.endswith(self.CANCELLED):
+                raise self._timed_out()
+            return Response(response.status, content_type, data)
+
+    def _timed_out(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query ran longer than the limit of {self.timeout:g} s and was stopped; "
+            "narrow it (LIMIT, more specific patterns) or ask for a longer --timeout")
+
+    def _read(self, connection, response, deadline: float, max_bytes: int | None) -> bytes:
+        parts, size = [], 0
+        while chunk := response.read(self.CHUNK):
+            parts.append(chunk)
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise ResultTooLarge(f"the result is larger than {max_bytes} bytes")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            connection.sock.settimeout(remaining)
+        return b"".join(parts)
+
+    def _connection(self, target) -> http.client.HTTPConnection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            factory = (http.client.HTTPSConnection if target.scheme == "https"
+                       else http.client.HTTPConnection)
+            connection = self._local.connection = factory(target.hostname, target.port)
+        return connection
+
+    def _drop(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    def _checked(self, url: str, fields: list[tuple[str, str]], accept: str = "*/*") -> bytes:
+        """The body of a successful answer; QueryError for a 400, StoreError otherwise."""
+        response = self._exchange(url, fields, accept)
+        if response.status < 300:
+            return response.body
+        message = response.body.decode("utf-8", "replace").strip()[:2000]
+        if response.status == 400:
+            raise QueryError(f"the endpoint rejected the request: {message}")
+        raise StoreError(f"{url} answered {response.status}: {message}")
 
     def _post_query(self, query: str, accept: str, bindings=None) -> bytes:
         if bindings:
             query = _with_values(query, bindings)
-        body = urllib.parse.urlencode({"query": query}).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
-        return self._request(self.query_url, body, headers)
+        return self._checked(self.query_url, [("query", query)], accept)
 
     def select(self, query, bindings=None):
         data = json.loads(self._post_query(query, SPARQL_JSON, bindings))
@@ -338,10 +498,17 @@ class EndpointStore(Store):
         return self._post_query(query, media_type, bindings)
 
     def update(self, update):
-        body = urllib.parse.urlencode({"update": update}).encode()
-        self._request(self.update_url, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        self._checked(self.update_url, [("update", update)])
+
+    def protocol(self, operation, text, dataset, accept, max_bytes=None):
+        url = self.update_url if operation == "update" else self.query_url
+        fields = [(operation, text)] + [(k, v) for k, vs in dataset.items() for v in vs]
+        return self._exchange(url, fields, accept, max_bytes)
 
     def dump(self):
         table = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         lines = (" ".join(t.n3() for t in row) + " .\n" for row in table.rows)
         return "".join(lines).encode("utf-8")
+
+    def close(self):
+        self._drop()

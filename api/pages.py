@@ -1,0 +1,68 @@
+"""HTML pages for people: the overview, the quote browser, one page per entity and the SPARQL
+query page. Every entity IRI ``https://w3id.org/peerkg/id/<path>`` resolves at ``/id/<path>`` as
+HTML, Turtle or JSON-LD, chosen from the Accept header; an unknown one is 404.
+"""
+
+from flask import Blueprint, Response, render_template, request
+from werkzeug.exceptions import NotFound
+
+from peerkg.api.app import get_store
+from peerkg.api.entities import describe, local_name, page_path
+from peerkg.api.json_api import quote_page, run, theme_tree
+from peerkg.graph.iris import ID, PK
+
+bp = Blueprint("pages", __name__)
+
+RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld",
+             "application/n-triples": "nt", "application/rdf+xml": "xml"}
+FACETS = ("study", "site", "stakeholder", "theme")
+
+
+@bp.app_template_filter("page")
+def page_filter(iri) -> str | None:
+    """The server path of an entity IRI, or None outside peerkg (see entities.page_path)."""
+    return page_path(iri)
+
+
+@bp.app_template_filter("local")
+def local_filter(iri) -> str:
+    return local_name(iri)
+
+
+@bp.get("/")
+def overview():
+    return render_template("overview.html", studies=run("studies"), themes=theme_tree())
+
+
+@bp.get("/quotes")
+def quotes():
+    """Quotes with the filters of /api/quotes, and choices for each filter drawn from the data."""
+    everything = run("quote-search")
+    choices = {facet: sorted({(r[f"{facet}_iri"], r[f"{facet}_label"]) for r in everything
+                              if r[f"{facet}_iri"]}, key=lambda c: c[1]) for facet in FACETS}
+    choices["construct"] = [(r["construct"], r["label"]) for r in run("constructs")]
+    return render_template("quotes.html", page=quote_page(request.args), choices=choices,
+                           args=request.args)
+
+
+@bp.get("/id/<path:path>")
+def entity(path: str):
+    """The entity ``ID + path`` as HTML, Turtle, JSON-LD, N-Triples or RDF/XML."""
+    found = describe(get_store(), ID + path)
+    if found is None:
+        raise NotFound(f"nothing in the graph is called {ID + path}")
+    media_type = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES], "text/html")
+    if media_type in RDF_TYPES:
+        body = found.graph().serialize(format=RDF_TYPES[media_type])
+        return Response(body, content_type=media_type, headers={"Vary": "Accept"})
+    quote = None
+    if any(t.value == PK.Quote for t in found.types):
+        quote = run("quote-search", {"quote": str(found.iri)})[0]
+    html = render_template("entity.html", entity=found, quote=quote)
+    return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+
+
+@bp.get("/query")
+def query_page():
+    """The SPARQL editor (YASGUI, vendored in static/vendor/yasgui), running against /sparql."""
+    return render_template("query.html")

@@ -1,0 +1,147 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/).
+
+Queries by GET, POST form and POST direct, with the dataset parameters; results in the media type
+the client prefers (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, RDF/XML, JSON-LD), written by
+the engine. Malformed requests get 400 (with the parser's message), wrong media types 415, other
+methods 405. Without an operation the endpoint answers its service description
+(https://www.w3.org/TR/sparql11-service-description/), or sends a browser to the query page.
+
+Read-only unless the app has a ``WRITE_TOKEN``: an update then needs ``Authorization: Bearer
+<token>`` (401 without it, 403 with a wrong one); with no token configured updates get 403.
+Nothing reaches the store before these checks pass.
+"""
+
+import hmac
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib.namespace import RDF
+from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, Unauthorized
+from werkzeug.exceptions import UnsupportedMediaType as Unsupported
+
+from peerkg.api.app import get_store
+from peerkg.api.errors import error_response
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = {"application/sparql-query": "query", "application/sparql-update": "update"}
+RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml",
+                "text/csv", "text/tab-separated-values"]
+GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt",
+               "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
+DATASET = {"query": ("default-graph-uri", "named-graph-uri"),
+           "update": ("using-graph-uri", "using-named-graph-uri")}
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+
+
+@dataclass
+class Operation:
+    """A SPARQL query or update, with its protocol dataset parameters."""
+
+    kind: str
+    text: str
+    dataset: dict[str, list[str]] = field(default_factory=dict)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    operation = parse_request()
+    if operation is None:
+        return service_description()
+    if operation.kind == "update":
+        authorize()
+    answer = get_store().protocol(operation.kind, operation.text, operation.dataset,
+                                  accept_list(), current_app.config["MAX_RESULT_BYTES"])
+    if answer.status >= 400:
+        message = answer.body.decode("utf-8", "replace").strip()
+        return error_response(answer.status, f"the SPARQL {operation.kind} was refused: {message}")
+    return Response(answer.body, status=answer.status, content_type=answer.content_type or None)
+
+
+def parse_request() -> Operation | None:
+    """The operation a protocol request carries, or None for a GET without one.
+
+    Raises 400 for a missing, repeated or undecodable operation, 405 for an update by GET and
+    415 for a body that is neither a form nor a SPARQL operation in UTF-8.
+    """
+    if request.method == "GET":
+        if "update" in request.args:
+            raise MethodNotAllowed(["POST"], "a SPARQL update must be sent by POST")
+        if "query" not in request.args:
+            return None
+        return _operation("query", _single(request.args, "query"), [request.args])
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise Unsupported(f"the body must be UTF-8, not {charset}")
+    if request.mimetype == FORM:
+        kinds = [k for k in DATASET if k in request.form]
+        if len(kinds) != 1:
+            raise BadRequest("a form must carry exactly one 'query' or 'update' parameter")
+        kind = kinds[0]
+        return _operation(kind, _single(request.form, kind), [request.args, request.form])
+    if request.mimetype in DIRECT:
+        try:
+            text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the body is not valid UTF-8") from None
+        return _operation(DIRECT[request.mimetype], text, [request.args])
+    raise Unsupported(f"send a query or update as {FORM} or as one of {', '.join(DIRECT)}"
+                      f" (got {request.mimetype or 'no Content-Type'})")
+
+
+def _single(params, name: str) -> str:
+    values = params.getlist(name)
+    if len(values) != 1:
+        raise BadRequest(f"exactly one '{name}' parameter is allowed, got {len(values)}")
+    return values[0]
+
+
+def _operation(kind: str, text: str, sources: list) -> Operation:
+    dataset = {name: [v for source in sources for v in source.getlist(name)]
+               for name in DATASET[kind]}
+    return Operation(kind, text, {k: v for k, v in dataset.items() if v})
+
+
+def authorize() -> None:
+    """Let an update through only with the server's write token as a Bearer token."""
+    token = current_app.config["WRITE_TOKEN"]
+    if not token:
+        raise Forbidden("this server is read-only: SPARQL Update is off (start peerkg serve "
+                        "with --write-token to allow it)")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise Unauthorized("a SPARQL update needs the header 'Authorization: Bearer <token>'",
+                           www_authenticate='Bearer realm="peerkg"')
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Forbidden("the write token is wrong; nothing was changed")
+
+
+def accept_list() -> str:
+    """The client's preferred result type and graph type, as an Accept list for the engine."""
+    accept = request.accept_mimetypes
+    return (f"{accept.best_match(RESULT_TYPES, RESULT_TYPES[0])}, "
+            f"{accept.best_match(list(GRAPH_TYPES), 'text/turtle')}")
+
+
+def service_description():
+    """This endpoint described in RDF, in the format the client prefers; the query page for
+    a browser."""
+    if request.accept_mimetypes.best_match(["text/turtle", "text/html"]) == "text/html":
+        return redirect(url_for("pages.query_page"), code=303)
+    g = Graph()
+    g.bind("sd", SD)
+    service = BNode()
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, URIRef(request.base_url)))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if current_app.config["WRITE_TOKEN"]:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
+        g.add((service, SD.resultFormat, FORMATS[name]))
+    media_type = request.accept_mimetypes.best_match(list(GRAPH_TYPES), "text/turtle")
+    return Response(g.serialize(format=GRAPH_TYPES[media_type]), content_type=media_type)
