@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, Unauthorized
 from werkzeug.exceptions import UnsupportedMediaType as Unsupported
 
@@ -114,7 +115,7 @@ def authorize() -> None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise Unauthorized("a SPARQL update needs the header 'Authorization: Bearer <token>'",
-                           www_authenticate='Bearer realm="peerkg"')
+                           www_authenticate=WWWAuthenticate("Bearer", {"realm": "peerkg"}))
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Forbidden("the write token is wrong; nothing was changed")
 
