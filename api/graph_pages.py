@@ -9,14 +9,14 @@
 
 Filters are query parameters: ``study``, ``site``, ``stakeholder``, ``construct`` (as for
 ``peerkg viz``). A bad filter value or an unknown parameter answers 400 and an unknown view 404,
-in the one JSON error shape ``{"ok": false, "error": "...", "status": N}``.
+in the one JSON error shape of peerkg.api.errors.
 """
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 
 from peerkg.api.app import get_store
 from peerkg.graph.analytics import analyse
-from peerkg.graph.errors import InputError, PeerkgError
+from peerkg.graph.errors import InputError
 from peerkg.graph.exports import cytoscape
 from peerkg.graph.views import VIEWS, Filters, build, cooccurrence_graph, facets
 
@@ -29,15 +29,6 @@ def _filters() -> Filters:
     if unknown:
         raise InputError(f"unknown parameter '{unknown[0]}' (filters: {', '.join(FILTERS)})")
     return Filters(**{k: request.args.get(k) or None for k in FILTERS})
-
-
-def _error(message: str, status: int):
-    return jsonify({"ok": False, "error": message, "status": status}), status
-
-
-@bp.errorhandler(PeerkgError)
-def _user_error(e: PeerkgError):
-    return _error(str(e), 400)
 
 
 @bp.get("/graph")
@@ -58,7 +49,7 @@ def analytics():
 @bp.get("/api/graph/<view>")
 def graph(view: str):
     if view not in VIEWS:
-        return _error(f"no graph view '{view}' (views: {', '.join(VIEWS)})", 404)
+        abort(404, f"no graph view '{view}' (views: {', '.join(VIEWS)})")
     g = build(get_store(), view, _filters())
     extra = {"analytics": analyse(g)} if view == "cooccurrence" else {}
     return jsonify({**cytoscape(g), **extra})
