@@ -32,10 +32,9 @@ from rdflib.term import Node
 from peerkg.graph.errors import QueryError, StoreError
 
 MEMORY = ":memory:"
-N_QUADS = "application/n-quads"
 SPARQL_JSON = "application/sparql-results+json"
-TURTLE = "text/turtle"
 TEXT = "text/plain; charset=utf-8"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class QueryTimeout(StoreError):
@@ -53,7 +52,6 @@ class Response:
     status: int
     content_type: str
     body: bytes
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass
