@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rdflib import Dataset, Graph
 
+from peerkg.api.output import emit
 from peerkg.api.serve import serve
 from peerkg.api.viz_cli import viz
 from peerkg.graph import loader
@@ -162,8 +163,7 @@ def query(obj: Context, name: str | None, params: tuple[str, ...], fmt: str) -> 
     if fmt == "table":
         _print_table(store.select(named.text, bindings))
     else:
-        sys.stdout.buffer.write(store.serialize(named.text, RESULT_TYPES[fmt], bindings))
-        sys.stdout.flush()
+        emit(store.serialize(named.text, RESULT_TYPES[fmt], bindings))
 
 
 def _print_table(table: Table) -> None:
@@ -234,12 +234,7 @@ def _short(iri: str) -> str:
 def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
     """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD."""
     data = obj.store().export(EXPORT_FORMATS[fmt], graph, PREFIXES)
-    if output:
-        output.write_bytes(data)
-        click.echo(f"Wrote {output}", err=True)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    emit(data, output)
 
 
 cli.add_command(viz)

@@ -1,10 +1,10 @@
 """``peerkg viz``: the graph views as files (GraphML, GEXF, JSON, Cytoscape.js, DOT, SVG, PNG)."""
 
-import sys
 from pathlib import Path
 
 import click
 
+from peerkg.api.output import emit
 from peerkg.graph.exports import FORMATS, export
 from peerkg.graph.views import VIEWS, Filters, build
 
@@ -39,9 +39,4 @@ def viz(obj, view: str, fmt: str | None, output: Path | None, **filters: str | N
     if fmt in ("svg", "png") and output is None:
         raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     data = export(build(obj.store(), view, Filters(**filters)), fmt)
-    if output:
-        output.write_bytes(data)
-        click.echo(f"Wrote {output}", err=True)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    emit(data, output)
