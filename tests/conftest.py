@@ -7,12 +7,15 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
+from peerkg.api.app import create_app
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
 
@@ -109,3 +112,46 @@ def loaded(tmp_path_factory):
     initialise(store)
     yield store
     store.close()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def app_server(loaded):
+    """The app on the loaded store, on a free 127.0.0.1 port, served by werkzeug in a thread;
+    yields its base URL."""
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, create_app({"STORE": loaded}), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def open_page(app_server):
+    """Open a path of :func:`app_server` in Debian's headless Chromium (driven by Playwright).
+
+    The page records in ``page.problems`` every console error, page error, failed request and
+    request to anywhere but the server (nothing may come from a CDN)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+        def open_(path: str):
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.problems = []
+            page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+            page.on("pageerror", lambda e: page.problems.append(str(e)))
+            page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
+            page.on("request", lambda r: r.url.startswith((app_server, "blob:", "data:"))
+                    or page.problems.append(f"off-site: {r.url}"))
+            page.goto(app_server + path)
+            return page
+
+        yield open_
+        browser.close()

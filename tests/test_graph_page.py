@@ -4,54 +4,21 @@ exports. The first test saves a screenshot, into $PEERKG_SCREENSHOTS if set (tha
 docs/graph-page.png is made), else into its temporary directory."""
 
 import os
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from peerkg.api.app import create_app
 from peerkg.queries import registry
-
-from .conftest import free_port
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(loaded):
-    """The app on a free 127.0.0.1 port, served by werkzeug in a thread; yields its base URL."""
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, create_app({"STORE": loaded}), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-
-
 @pytest.fixture
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.problems = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
-        page.on("request", lambda r: r.url.startswith(server) or r.url.startswith("blob:")
-                or r.url.startswith("data:") or page.problems.append(f"off-site: {r.url}"))
-        page.goto(server + "/graph")
-        page.wait_for_function("window.peerkgGraph && window.peerkgGraph.nodes().length > 0")
-        yield page
-        browser.close()
+def page(open_page):
+    page = open_page("/graph")
+    page.wait_for_function("window.peerkgGraph && window.peerkgGraph.nodes().length > 0")
+    return page
 
 
 def visible_labels(page, kind: str) -> list[str]:
