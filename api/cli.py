@@ -158,8 +158,8 @@ def query(obj: Context, name: str | None, params: tuple[str, ...], fmt: str) -> 
         if not sep:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
         values[key] = value
-    bindings = named.bind(values)
     store = obj.store()
+    bindings = named.bind(values, store)
     if fmt == "table":
         _print_table(store.select(named.text, bindings))
     else:

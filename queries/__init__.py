@@ -53,10 +53,12 @@ class NamedQuery:
     text: str
     params: tuple[Param, ...] = field(default=())
 
-    def bind(self, values: dict[str, str]) -> dict[str, Node]:
+    def bind(self, values: dict[str, str], store: Store | None = None) -> dict[str, Node]:
         """Turn ``name -> text`` values into typed RDF terms for this query's parameters.
 
-        Raises InputError for an unknown parameter, a missing required one or a bad value.
+        Raises InputError for an unknown parameter, a missing required one or a bad value; with
+        ``store``, also for a construct, stakeholder group or study id the store does not hold
+        (a typo would otherwise just give no rows).
         """
         known = {p.name: p for p in self.params}
         for name in values:
@@ -66,10 +68,16 @@ class NamedQuery:
         missing = [p.name for p in self.params if not p.optional and p.name not in values]
         if missing:
             raise InputError(f"query '{self.name}' needs --param {missing[0]}=VALUE")
-        return {name: _term(known[name], value) for name, value in values.items()}
+        bindings = {name: _term(known[name], value) for name, value in values.items()}
+        for name, term in bindings.items():
+            kind = known[name].type
+            if store is not None and kind in ID_TYPES and not store.select(
+                    "SELECT ?p WHERE { ?s ?p ?o } LIMIT 1", {"s": term}).rows:
+                raise InputError(f"parameter '{name}': no {kind} {values[name]!r} in the store")
+        return bindings
 
     def run(self, store: Store, values: dict[str, str] | None = None) -> Table:
-        return store.select(self.text, self.bind(values or {}))
+        return store.select(self.text, self.bind(values or {}, store))
 
 
 def _term(param: Param, value: str) -> Node:

@@ -86,6 +86,7 @@ def test_stakeholder_parameters_swap_the_groups(mini):
         ({"nope": "x"}, "has no parameter 'nope' (it takes: construct)"),
         ({"construct": "Not An Id"}, "must be a construct id or an IRI"),
         ({"construct": "http://bad iri"}, "not a valid IRI"),
+        ({"construct": "role-distinctivness"}, "parameter 'construct': no construct 'role-distinctivness' in the store"),
     ],
 )
 def test_bad_parameters_are_refused(mini, params, message):
