@@ -4,7 +4,6 @@ fail under CI where .ci/run sets PEERKG_REQUIRE_ALL=1)."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from peerkg.api.app import create_app
+from peerkg.api.serve import free_port
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
 
@@ -39,12 +39,6 @@ def pytest_runtest_setup(item):
             if REQUIRE_ALL:
                 pytest.fail(f"required under CI: {reason}")
             pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, timeout: float = 30) -> None:
