@@ -17,7 +17,7 @@ from peerkg.api.serve import serve
 from peerkg.api.viz_cli import viz
 from peerkg.graph import loader
 from peerkg.graph.errors import PeerkgError
-from peerkg.graph.iris import ONTOLOGY_GRAPH, PREFIXES
+from peerkg.graph.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from peerkg.graph.store import Store, Table, default_location, open_store
 from peerkg.graph.study import bundled_studies
 from peerkg.queries import registry, resolve
@@ -184,28 +184,32 @@ def _print_table(table: Table) -> None:
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--reason", is_flag=True, help="Also check OWL consistency with HermiT (needs Java) "
                                              "and report what it infers.")
+@click.option("--save", is_flag=True, help=f"With --reason, save the inferences in the graph "
+                                           f"{INFERRED_GRAPH} so SPARQL can use them (until the "
+                                           "next load).")
 @click.pass_obj
-def validate(obj: Context, sources: tuple[Path, ...], reason: bool) -> None:
+def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) -> None:
     """Check study data against the SHACL shapes (and, with --reason, the OWL ontology).
 
     Checks the given study packages or RDF files without loading them, or else everything in
     the store. Exits 1, naming each offending node, when the data does not conform."""
     from peerkg.ontology.shacl import check
 
-    data = Graph()
+    if save and (sources or not reason):
+        raise click.UsageError("--save needs --reason, and saves what is inferred from the store "
+                               "(give no SOURCE)")
     if sources:
         graphs = loader.base_graphs()
         for source in sources:
             graphs.update(loader.read_source(source))
-        for name, g in graphs.items():
-            if name != ONTOLOGY_GRAPH:
-                data += g
     else:
         dataset = Dataset()
         dataset.parse(data=obj.store().dump(), format="nquads")
-        for g in dataset.graphs():
-            if g.identifier != ONTOLOGY_GRAPH:
-                data += g
+        graphs = {g.identifier: g for g in dataset.graphs()}
+    data = Graph()
+    for name, g in graphs.items():
+        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+            data += g
     check(data)
     click.echo(f"SHACL: conforms ({len(data)} triples checked)")
     if reason:
@@ -215,6 +219,9 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool) -> None:
         click.echo("OWL (HermiT): consistent")
         for iri, n in result.counts.items():
             click.echo(f"  inferred {n:5d} {_short(iri)}")
+        if save:
+            obj.store().replace_graphs({INFERRED_GRAPH: result.inferred})
+            click.echo(f"Saved {len(result.inferred)} inferred triples in {INFERRED_GRAPH}")
 
 
 def _short(iri: str) -> str:

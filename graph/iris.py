@@ -18,6 +18,7 @@ CITO = Namespace("http://purl.org/spar/cito/")
 ID = "https://w3id.org/peerkg/id/"
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/peerkg/ontology")
 VOCAB_GRAPH = URIRef(ID + "vocab")
+INFERRED_GRAPH = URIRef(ID + "inferred")  # what HermiT infers, saved by validate --reason --save
 PROJECT_AGENT = URIRef(ID + "agent/peerkg")
 
 PREFIXES = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 from peerkg.graph.errors import InputError
-from peerkg.graph.iris import ONTOLOGY_GRAPH, VOCAB_GRAPH
+from peerkg.graph.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, VOCAB_GRAPH
 from peerkg.graph.store import Store
 from peerkg.graph.study import bundled_studies, read_study
 from peerkg.graph.vocab import read_vocab
@@ -66,7 +66,8 @@ def read_source(path: Path, graph: str | None = None) -> dict[URIRef, Graph]:
 def load(store: Store, sources: Iterable[Path], graph: str | None = None,
          progress: Callable[[str], None] = lambda step: None) -> dict[URIRef, int]:
     """Read and check every source, then replace their graphs (plus the ontology and
-    vocabulary graphs) in one transaction. Returns the number of triples per graph loaded.
+    vocabulary graphs) in one transaction, dropping any saved inferences (see
+    ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
 
     Raises InputError for unreadable sources and NotConforming for data breaking the shapes;
     in both cases the store is not touched.
@@ -82,7 +83,8 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
             data += g
     check(data)
     progress("writing to the store")
-    store.replace_graphs(graphs)
+    # saved inferences would no longer follow from the data: drop them in the same transaction
+    store.replace_graphs({**graphs, INFERRED_GRAPH: Graph()})
     return {name: len(g) for name, g in graphs.items()}
 
 

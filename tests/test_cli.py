@@ -112,6 +112,27 @@ def test_validate_reason(run):
     assert "inferred    92 pk:hasCode" in result.stdout
 
 
+@pytest.mark.java
+def test_saved_inferences_are_queryable_until_the_next_load(run, tmp_path):
+    query = tmp_path / "bears-on.rq"
+    query.write_text(
+        "PREFIX pk: <https://w3id.org/peerkg/ontology#>\n"
+        "SELECT (COUNT(*) AS ?links) WHERE { GRAPH <https://w3id.org/peerkg/id/inferred> "
+        "{ ?quote pk:bearsOnConstruct ?construct } }\n", encoding="utf-8")
+    result = run("validate", "--reason", "--save")
+    assert result.exit_code == 0, result.stderr
+    assert "Saved" in result.stdout
+    assert run("query", str(query), "--format", "csv").stdout.split() == ["links", "150"]
+    assert run("validate", "--reason").stdout.count("inferred   150 pk:bearsOnConstruct") == 1
+    assert run("load", str(STUDY)).exit_code == 0
+    assert run("query", str(query), "--format", "csv").stdout.split() == ["links", "0"]
+
+
+def test_save_needs_reason(run):
+    result = run("validate", "--save")
+    assert result.exit_code == 2 and "--save needs --reason" in result.stderr
+
+
 @pytest.mark.parametrize("fmt", ["trig", "nquads", "jsonld"])
 def test_export_round_trips_the_store(run, tmp_path, fmt):
     out = tmp_path / f"export.{fmt}"
