@@ -420,6 +420,7 @@ class _Reader:
                 self.add(coding, OA.hasTarget, node)
                 self.add(coding, PROV.wasAttributedTo, PROJECT_AGENT)
                 self.add(coding, PROV.wasGeneratedBy, self.coding_activity)
+                self.label(coding, f"Coding of quote {local} as '{self.g.value(code, SKOS.prefLabel)}'")
 
     def _evidence(self, rows: list[Field]) -> None:
         seen = set()
@@ -437,6 +438,8 @@ class _Reader:
                 raise row["stance"].error(f"must be 'present' or 'lacking', not '{stance}'")
             asserted = self.attribution(row["asserted_by"], "")
             node = self.iri("evidence", f"{quote_id}-{row['construct'].value}")
+            name = self.vocab.graph.value(construct, RDFS.label)
+            self.label(node, f"Quote {quote_id} as evidence on {name} ({stance})")
             self.add(node, RDF.type, PK.ConstructEvidence)
             self.add(node, PK.inStudy, self.study)
             self.add(node, PK.evidenceQuote, self.quote_ids[quote_id])
@@ -466,7 +469,9 @@ class _Reader:
                 self.add(node, PK.aboutConstruct, construct)
             for theme in self.ref("theme", link.get("themes", []), many=True):
                 self.add(node, PK.aboutTheme, theme)
-            self.label(node, f"Literature link {link['id'].value}")
+            numbers = ", ".join(str(self.g.value(w, PK.referenceNumber)) for w in
+                                self.ref("reference", link["references"], many=True))
+            self.label(node, f"Literature link {link['id'].value}: {intent_name} [{numbers}]")
 
     def _outcomes(self, meta: Field) -> None:
         for key, kind, cls in (("findings", "finding", PK.Finding),
