@@ -1,11 +1,14 @@
 """Publication figures of the graph views, drawn with matplotlib (no pyplot state).
 
 :func:`render` draws a view at the positions of peerkg.graph.layout, one point of layout per
-point on the page, so labels are set at their true size (7 pt) and cannot collide. Nodes are
-coloured from the Okabe–Ito palette (peerkg.graph.palette) and their area is proportional to the
-number of quotes; edge width grows with weight. A legend explains colours, sizes and edges. SVG
-keeps text as text (``svg.fonttype: none``), so labels stay searchable and editable, and carries
-no date, so the same graph gives the same file; PNG is 300 dpi.
+point on the page, so labels are set at their true size (7 pt; legend titles 7.5 pt, column
+headings 8 pt) and cannot collide, and the figure's size is its size in print: the themes
+figure of the bundled study is about 6.6 × 8.7 in, so it fits a journal page (17 cm text width)
+without shrinking. Nodes are coloured from the Okabe–Ito palette (peerkg.graph.palette) and their
+area is proportional to the number of quotes; edge width grows with weight. A legend explains
+colours, sizes and edges. SVG keeps text as text (``svg.fonttype: none``), so labels stay
+searchable and editable, and carries no date, and nodes and edges are drawn in a fixed order, so
+the same graph gives the same file; PNG is 300 dpi.
 """
 
 import io
@@ -18,19 +21,24 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from peerkg.graph.layout import (
-    BOLD,
     FONT_SIZE,
+    LABEL_OFFSET,
     LAYERS,
+    LINE,
+    label_reach,
     label_size,
     node_diameter,
     positions,
+    text_size,
+    text_width,
     wrap,
 )
 from peerkg.graph.palette import KIND_COLOURS, node_colour, theme_colour
 
 DPI = 300
-MARGIN = 18.0
-LEGEND_WIDTH = 440.0
+MARGIN = 6.0
+HEADING_SIZE = FONT_SIZE + 1
+TITLE_SIZE = FONT_SIZE + 0.5
 HEADINGS = {"theme": "Themes", "category": "Categories", "code": "Codes",
             "construct": "Constructs", "reference": "Works cited", "study": "Studies"}
 SINGULAR = {"theme": "Theme", "category": "Category", "code": "Code", "construct": "Construct",
@@ -48,6 +56,8 @@ LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "n
              "alpha": 0.85}
 RC = {"svg.fonttype": "none", "svg.hashsalt": "peerkg", "font.family": "DejaVu Sans",
       "font.size": FONT_SIZE, "path.simplify": False}
+LEGEND = {"handlelength": 2.0, "handletextpad": 0.6, "columnspacing": 1.0}  # in font sizes
+LEGEND_GAP = 14.0  # between the legend's groups
 
 
 def render(g: nx.Graph, fmt: str) -> bytes:
@@ -63,24 +73,20 @@ def render(g: nx.Graph, fmt: str) -> bytes:
 
 def _draw(g: nx.Graph, pos: dict) -> Figure:
     circular = g.graph["view"] not in LAYERS
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
-    reach = _label_reach(g) if circular else 0.0
-    left = min(xs) - reach - MARGIN - (0 if circular else _first_width(g, pos))
-    right = max(xs) + reach + MARGIN + (0 if circular else _last_width(g, pos))
-    top = min(ys) - reach - MARGIN - (0 if circular else 2 * FONT_SIZE + 6)
+    left, right, top, bottom = _circle_bounds(g, pos) if circular else _column_bounds(g, pos)
     groups = _legend_groups(g)
-    legend_top = max(ys) + reach + MARGIN
-    bottom = legend_top + _legend_height(groups)
-    right = max(right, left + LEGEND_WIDTH)
-    width, height = right - left, bottom - top
-    fig = Figure(figsize=(width / 72, height / 72))
+    legend_top = bottom + MARGIN
+    left -= MARGIN
+    right = max(right, left + MARGIN + _legend_width(groups)) + MARGIN
+    top -= MARGIN
+    bottom = legend_top + _legend_height(groups) + MARGIN
+    fig = Figure(figsize=((right - left) / 72, (bottom - top) / 72))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_axis_off()
     _draw_edges(ax, g, pos)
-    nodes = list(g)
+    nodes = sorted(g)
     ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes],
                s=[node_diameter(g.nodes[n].get("quotes", 0)) ** 2 for n in nodes],
                c=[node_colour(g, n) for n in nodes], edgecolors="#333333", linewidths=0.4,
@@ -88,7 +94,7 @@ def _draw(g: nx.Graph, pos: dict) -> Figure:
     if circular:
         _circle_labels(ax, g, pos)
     else:
-        _column_labels(ax, g, pos, top)
+        _column_labels(ax, g, pos)
     _legend(ax, groups, left + MARGIN, legend_top)
     return fig
 
@@ -105,8 +111,10 @@ def _draw_edges(ax, g: nx.Graph, pos: dict) -> None:
 
 
 def _edges(g: nx.Graph):
-    for a, b, attrs in g.edges(data=True):
-        yield a, b, attrs["kind"], attrs["weight"]
+    """The edges as (a, b, kind, weight) in a fixed order (not the order they were added in)."""
+    edges = sorted((min(a, b), max(a, b), attrs["kind"], attrs["weight"])
+                   for a, b, attrs in g.edges(data=True))
+    yield from edges
 
 
 def _curve(p: tuple, q: tuple, bend: bool, steps: int = 24) -> list[tuple[float, float]]:
@@ -124,36 +132,68 @@ def _curve(p: tuple, q: tuple, bend: bool, steps: int = 24) -> list[tuple[float,
     return points
 
 
-def _first_width(g: nx.Graph, pos: dict) -> float:
+def _column_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) of the columns, their labels and their headings."""
+    if not pos:
+        return 0.0, 0.0, 0.0, 0.0
     first = min(pos.values())[0]
-    return max(label_size(g, n)[0] for n in pos if pos[n][0] == first) * BOLD + 8
+    left = min(x - (label_reach(g, n, bold=True) if x == first else _radius(g, n))
+               for n, (x, _) in pos.items())
+    right = max(x + (_radius(g, n) if x == first else label_reach(g, n, bold=False))
+                for n, (x, _) in pos.items())
+    for n, (x, _) in pos.items():
+        if x != first:
+            right = max(right, x + text_width(HEADINGS[g.nodes[n]["kind"]], HEADING_SIZE, True))
+    top = min(y - _extent(g, n) for n, (_, y) in pos.items()) - 1.3 * HEADING_SIZE - 4
+    bottom = max(y + _extent(g, n) for n, (_, y) in pos.items())
+    return left, right, top, bottom
 
 
-def _last_width(g: nx.Graph, pos: dict) -> float:
-    last = max(pos.values())[0]
-    return max(label_size(g, n)[0] for n in pos if pos[n][0] == last) + 8
+def _radius(g: nx.Graph, n: str) -> float:
+    return node_diameter(g.nodes[n].get("quotes", 0)) / 2
 
 
-def _column_labels(ax, g: nx.Graph, pos: dict, top: float) -> None:
+def _extent(g: nx.Graph, n: str) -> float:
+    """Half the height node ``n`` and its label take up."""
+    return max(_radius(g, n), label_size(g, n)[1] / 2 + 0.1 * FONT_SIZE)
+
+
+def _column_labels(ax, g: nx.Graph, pos: dict) -> None:
     first = min(pos.values())[0]
+    top = min(y - _extent(g, n) for n, (_, y) in pos.items()) - 4
     headed = set()
     for n, (x, y) in pos.items():
         attrs = g.nodes[n]
-        offset = node_diameter(attrs.get("quotes", 0)) / 2 + 2.5
+        offset = _radius(g, n) + LABEL_OFFSET
         left = x == first
         ax.text(x - offset if left else x + offset, y, wrap(attrs["label"], attrs["kind"]),
                 ha="right" if left else "left", va="center", fontsize=FONT_SIZE,
-                linespacing=1.05, zorder=4, fontweight="bold" if left else "normal",
+                linespacing=LINE, zorder=4, fontweight="bold" if left else "normal",
                 bbox=LABEL_BOX)
         if attrs["kind"] not in headed:
             headed.add(attrs["kind"])
-            ax.text(x, top + MARGIN, HEADINGS[attrs["kind"]], ha="right" if left else "left",
-                    va="top", fontsize=FONT_SIZE + 1.5, fontweight="bold",
+            ax.text(x, top, HEADINGS[attrs["kind"]], ha="right" if left else "left",
+                    va="bottom", fontsize=HEADING_SIZE, fontweight="bold",
                     color=KIND_COLOURS[attrs["kind"]] if attrs["kind"] != "theme" else "#000000")
 
 
-def _label_reach(g: nx.Graph) -> float:
-    return max((label_size(g, n)[0] for n in g), default=0.0) + 12
+def _circle_offset(g: nx.Graph, n: str) -> float:
+    return _radius(g, n) + LABEL_OFFSET
+
+
+def _circle_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) of the circle and its radial labels."""
+    xs, ys = [0.0], [0.0]
+    for n, (x, y) in pos.items():
+        r = math.hypot(x, y) or 1
+        ux, uy = x / r, y / r
+        width, height = text_size(g.nodes[n]["label"], "circle")
+        for along in (r - _radius(g, n), r + _circle_offset(g, n) + width + 0.1 * FONT_SIZE):
+            for side in (-1, 1):
+                half = side * (height / 2 + 0.1 * FONT_SIZE)
+                xs.append(ux * along - uy * half)
+                ys.append(uy * along + ux * half)
+    return min(xs), max(xs), min(ys), max(ys)
 
 
 def _circle_labels(ax, g: nx.Graph, pos: dict) -> None:
@@ -161,21 +201,21 @@ def _circle_labels(ax, g: nx.Graph, pos: dict) -> None:
         angle = math.degrees(math.atan2(y, x))
         flip = 90 < angle % 360 < 270
         r = math.hypot(x, y) or 1
-        offset = node_diameter(g.nodes[n].get("quotes", 0)) / 2 + 3
-        ax.text(x + offset * x / r, y + offset * y / r, wrap(g.nodes[n]["label"], "code"),
+        offset = _circle_offset(g, n)
+        ax.text(x + offset * x / r, y + offset * y / r, wrap(g.nodes[n]["label"], "circle"),
                 rotation=-(angle + 180 if flip else angle), rotation_mode="anchor",
-                ha="right" if flip else "left", va="center", fontsize=FONT_SIZE - 0.5,
-                linespacing=1.05, zorder=4)
+                ha="right" if flip else "left", va="center", fontsize=FONT_SIZE,
+                linespacing=LINE, zorder=4)
 
 
-def _legend_groups(g: nx.Graph) -> list[tuple[str, list[Line2D], int, float]]:
-    """(heading, handles, columns, row spacing in font sizes) of the colour key, the marker
-    sizes and the edge kinds."""
+def _legend_groups(g: nx.Graph) -> list[tuple[str, list[Line2D], int, float, float]]:
+    """(heading, handles, columns, row spacing and handle length in font sizes) of the colour
+    key, the marker sizes and the edge kinds."""
     if g.graph["view"] == "cooccurrence":
-        colours = [(wrap(t, "code"), theme_colour(g, t)) for t in g.graph["themes"]]
+        colours = [(wrap(t, "circle"), theme_colour(g, t)) for t in g.graph["themes"]]
         title = "Dominant theme of the code"
     else:
-        kinds = dict.fromkeys(k for _, k in g.nodes(data="kind"))
+        kinds = [k for k in KIND_COLOURS if k in {kind for _, kind in g.nodes(data="kind")}]
         colours = [(SINGULAR[k], KIND_COLOURS[k]) for k in kinds]
         title = "Node"
     colour_handles = [Line2D([], [], marker="o", linestyle="", markersize=6,
@@ -187,13 +227,29 @@ def _legend_groups(g: nx.Graph) -> list[tuple[str, list[Line2D], int, float]]:
                            markerfacecolor="#FFFFFF", markeredgecolor="#333333",
                            markeredgewidth=0.4, label=f"{q} quote{'s' if q > 1 else ''}")
                     for q in sizes]
-    styles = {EDGE_STYLES[k][2]: EDGE_STYLES[k] for *_, k, _ in _edges(g)}
+    drawn = {k for *_, k, _ in _edges(g)}
+    styles = {style[2]: style for k, style in EDGE_STYLES.items() if k in drawn}
     edge_handles = [Line2D([], [], color=colour, linestyle=style, linewidth=1, label=label)
                     for colour, style, label in styles.values()]
     columns = 2 if len(colours) > 3 and max(len(label) for label, _ in colours) < 20 else 1
-    spacing = max(0.3, node_diameter(sizes[-1]) / FONT_SIZE - 1.0)
-    return [(title, colour_handles, columns, 0.3), ("Quotes", size_handles, 1, spacing),
-            ("Edges", edge_handles, 1, 0.3)]
+    biggest = node_diameter(sizes[-1])
+    spacing = max(0.3, biggest / FONT_SIZE - 1.0)
+    marker_length = max(LEGEND["handlelength"], (biggest + 2) / FONT_SIZE)
+    return [(title, colour_handles, columns, 0.3, LEGEND["handlelength"]),
+            ("Quotes", size_handles, 1, spacing, marker_length),
+            ("Edges", edge_handles, 1, 0.3, LEGEND["handlelength"])]
+
+
+def _group_width(heading: str, handles: list, columns: int, handle_length: float) -> float:
+    widest = max(text_width(line) for h in handles for line in h.get_label().split("\n"))
+    column = (handle_length + LEGEND["handletextpad"]) * FONT_SIZE + widest
+    entries = columns * column + (columns - 1) * LEGEND["columnspacing"] * FONT_SIZE
+    return max(text_width(heading, TITLE_SIZE), entries)
+
+
+def _legend_width(groups: list) -> float:
+    return (sum(_group_width(h, hs, c, length) for h, hs, c, _, length in groups)
+            + LEGEND_GAP * (len(groups) - 1))
 
 
 def _legend_height(groups: list) -> float:
@@ -202,17 +258,17 @@ def _legend_height(groups: list) -> float:
         lines = sum(h.get_label().count("\n") + 1 for h in rows)
         return (lines * 1.25 + len(rows) * spacing) * FONT_SIZE
 
-    return 3 * FONT_SIZE + max(height(h, c, s) for _, h, c, s in groups) + MARGIN
+    return 1.6 * TITLE_SIZE + max(height(h, c, s) for _, h, c, s, _ in groups)
 
 
 def _legend(ax, groups: list, x: float, y: float) -> None:
     """The legend groups side by side, from (x, y) rightwards."""
-    for heading, handles, columns, spacing in groups:
+    for heading, handles, columns, spacing, length in groups:
         legend = ax.legend(handles=handles, title=heading, loc="upper left",
                            bbox_to_anchor=(x, y), bbox_transform=ax.transData, frameon=False,
-                           fontsize=FONT_SIZE, title_fontsize=FONT_SIZE + 0.5,
-                           alignment="left", ncols=columns, handletextpad=0.6,
-                           borderaxespad=0, columnspacing=1.0, labelspacing=spacing)
+                           fontsize=FONT_SIZE, title_fontsize=TITLE_SIZE, alignment="left",
+                           ncols=columns, handletextpad=LEGEND["handletextpad"],
+                           handlelength=length, borderaxespad=0, borderpad=0,
+                           columnspacing=LEGEND["columnspacing"], labelspacing=spacing)
         ax.add_artist(legend)
-        longest = max(len(line) for h in handles for line in h.get_label().split("\n"))
-        x += (longest * FONT_SIZE * 0.55 + 24) * columns + 16
+        x += _group_width(heading, handles, columns, length) + LEGEND_GAP

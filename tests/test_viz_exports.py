@@ -3,14 +3,21 @@ JSON, DOT, and the SVG/PNG figures, through the library and through `peerkg viz`
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
+from itertools import combinations
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.legend import Legend
 
 from peerkg.api.cli import cli
+from peerkg.graph import figures
 from peerkg.graph.exports import cytoscape, dot, export
+from peerkg.graph.layout import positions
 from peerkg.graph.views import VIEWS, Filters, build, theme_graph
 from peerkg.queries import registry
 
@@ -97,6 +104,63 @@ def test_svg_figure_names_every_theme_category_and_code_as_text(graphs, labels):
         for label in labels[key]:
             assert label in joined, label
     assert export(graphs["themes"], "svg") == data  # deterministic
+
+
+PAGE_WIDTH = 6.7 * 72  # a journal page's text width (17 cm) in points
+
+
+def font_sizes(data: bytes) -> list[float]:
+    """The font size of every <text> of an SVG written with ``svg.fonttype: none``, in px,
+    which matplotlib writes at 72 to the inch, so px = pt."""
+    sizes = []
+    for text in ET.fromstring(data).iter(SVG + "text"):
+        style = text.get("style", "")
+        match = (re.search(r"font-size:\s*([\d.]+)px", style)
+                 or re.search(r"font:[^;]*?([\d.]+)px", style))
+        assert match, style
+        sizes.append(float(match[1]))
+    return sizes
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_figure_fits_a_journal_page_with_legible_text(graphs, view):
+    data = export(graphs[view], "svg")
+    root = ET.fromstring(data)
+    width, height = (float(root.get(key).removesuffix("pt")) for key in ("width", "height"))
+    assert width <= PAGE_WIDTH and height <= 9.1 * 72, (width / 72, height / 72)
+    sizes = font_sizes(data)
+    assert len(sizes) >= len(graphs[view]) and min(sizes) >= 6, min(sizes)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_figure_labels_do_not_overlap_and_stay_on_the_page(graphs, view):
+    g = graphs[view]
+    with rc_context(figures.RC):
+        fig = figures._draw(g, positions(g))
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer, page, ax = canvas.get_renderer(), fig.bbox, fig.axes[0]
+        texts = list(ax.texts)
+        for legend in (a for a in ax.artists if isinstance(a, Legend)):
+            texts += [legend.get_title(), *legend.get_texts()]
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    assert len(boxes) > len(g)  # every node's label, the legend and any column headings
+    for text, box in boxes:
+        assert (page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0
+                and box.y1 <= page.y1), text
+    if view == "cooccurrence":  # radial labels: their upright boxes overlap where the text
+        boxes = boxes[len(g):]  # does not, so only the legend is checked
+    for (a, box_a), (b, box_b) in combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), (a, b)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_figure_does_not_depend_on_the_order_nodes_and_edges_were_added(graphs, view):
+    g = graphs[view]
+    backwards = nx.Graph(**g.graph)
+    backwards.add_nodes_from(reversed(list(g.nodes(data=True))))
+    backwards.add_edges_from(reversed(list(g.edges(data=True))))
+    assert export(backwards, "svg") == export(g, "svg")
 
 
 def test_cooccurrence_and_constructs_figures(graphs):

@@ -22,7 +22,7 @@
       {selector: "node", style: {
         "background-color": "data(colour)", "border-width": 0.6, "border-color": "#333",
         "width": "data(size)", "height": "data(size)",
-        "label": "data(text)", "font-size": 6.5, "color": "#1a1a1a", "text-valign": "center",
+        "label": "data(text)", "font-size": 7, "color": "#1a1a1a", "text-valign": "center",
         "text-halign": "right", "text-margin-x": 2.5, "text-wrap": "wrap", "text-max-width": 1000,
         "text-background-color": "#fff", "text-background-opacity": 0.8,
         "text-background-padding": 1}},
@@ -86,6 +86,7 @@
     cy.elements().remove();
     cy.add(current.elements);
     cy.layout({name: "preset", fit: true, padding: 20}).run();
+    if (view !== "cooccurrence") widen();
     const counts = {};
     cy.nodes().forEach((n) => { counts[n.data("kind")] = (counts[n.data("kind")] || 0) + 1; });
     $("status").textContent = `${Object.keys(current.quotes).length} quotes; ` +
@@ -94,6 +95,22 @@
     showAnalytics(current.analytics);
     $("details").innerHTML = '<p class="hint">Click a node to list its quotes.</p>';
     search();
+  }
+
+  // The columns are laid out to fit a journal page (narrow and tall); on a wider screen, spread
+  // them apart (labels keep their size) so the drawing fills the width and the edges between
+  // columns get room.
+  function widen() {
+    const box = cy.elements().boundingBox();
+    const nodes = cy.nodes();
+    const xs = nodes.map((n) => n.position("x"));
+    const left = Math.min(...xs);
+    const span = Math.max(...xs) - left;
+    const extra = box.h * cy.width() / cy.height() - box.w;
+    if (span <= 0 || extra <= 0) return;
+    const stretch = Math.min(1 + extra / span, 2);
+    nodes.positions((n) => ({x: left + (n.position("x") - left) * stretch, y: n.position("y")}));
+    cy.fit(undefined, 20);
   }
 
   function showLegend(view) {
