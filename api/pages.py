@@ -9,12 +9,11 @@ from werkzeug.exceptions import NotFound
 from peerkg.api.app import get_store
 from peerkg.api.entities import describe, local_name, page_path
 from peerkg.api.json_api import quote_page, run, theme_tree
+from peerkg.api.sparql import GRAPH_TYPES
 from peerkg.graph.iris import ID, PK
 
 bp = Blueprint("pages", __name__)
 
-RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld",
-             "application/n-triples": "nt", "application/rdf+xml": "xml"}
 FACETS = ("study", "site", "stakeholder", "theme")
 
 
@@ -51,9 +50,9 @@ def entity(path: str):
     found = describe(get_store(), ID + path)
     if found is None:
         raise NotFound(f"nothing in the graph is called {ID + path}")
-    media_type = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES], "text/html")
-    if media_type in RDF_TYPES:
-        body = found.graph().serialize(format=RDF_TYPES[media_type])
+    media_type = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES], "text/html")
+    if media_type in GRAPH_TYPES:
+        body = found.graph().serialize(format=GRAPH_TYPES[media_type])
         return Response(body, content_type=media_type, headers={"Vary": "Accept"})
     quote = None
     if any(t.value == PK.Quote for t in found.types):
