@@ -21,8 +21,8 @@ from pathlib import Path
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
-from peerkg.graph.errors import InputError
-from peerkg.graph.iris import ID, shared, study_iri
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.base.iris import ID, shared, study_iri
 from peerkg.graph.store import Store, Table
 
 HERE = Path(__file__).parent
