@@ -294,7 +294,8 @@ def _datetime(field: Field) -> Literal:
     try:
         value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise field.error(f"expected an ISO 8601 date and time (2024-05-01T14:30:00Z), not {text!r}") from None
+        raise field.error(f"expected an ISO 8601 date and time (e.g. 2024-05-01T14:30:00Z), "
+                          f"not {text!r}") from None
     return Literal(value.isoformat(), datatype=XSD.dateTime)
 
 
