@@ -1,0 +1,155 @@
+"""Which unit a vendor counted text positions in, and the code-point offsets they stand for.
+
+REFI-QDA 1.5 §10.2 says positions count Unicode code points from 0; vendors differ:
+
+- ``codepoint``: code points, CRLF counted as two (the spec; QualCoder, MAXQDA);
+- ``utf16``: UTF-16 code units, so a character outside the BMP (an emoji) counts two, CRLF two
+  (NVivo for Windows, measured on a real export);
+- ``codepoint-lf``: code points with CRLF counted as one (ATLAS.ti, per QualCoder's importer);
+- ``utf16-lf``: UTF-16 code units with CRLF counted as one.
+
+End positions are exclusive (ATLAS.ti's Annex A.2 example and the NVivo export agree). The text
+is always the source file without its byte-order mark.
+
+:func:`detect_unit` tries every unit on every text selection of the project: a unit is out if
+any position falls outside its text, inside a surrogate pair or between CR and LF; among the
+rest, the one under which most selection names equal (or, for names cut with '…', start) the
+text they select wins; ties go to the vendor's known habit (from ``origin``), then to the spec.
+"""
+
+import re
+from bisect import bisect_left
+
+from peerkg.graph.errors import InputError
+from peerkg.graph.readers.refi_model import Project
+
+UNITS = ("codepoint", "utf16", "codepoint-lf", "utf16-lf")
+ELLIPSES = ("…", "...")
+
+
+class Converter:
+    """Maps positions counted in ``unit`` to code-point offsets into ``text``.
+
+    Only the characters whose width differs from one (astral characters: two UTF-16 units; the
+    LF of a CRLF under a ``-lf`` unit: none) are listed, so memory stays proportional to them.
+    """
+
+    def __init__(self, text: str, unit: str):
+        self.text = text
+        utf16, lf = unit.startswith("utf16"), unit.endswith("-lf")
+        self.odd: list[int] = []  # code-point indices of odd characters
+        self.before: list[int] = [0]  # before[k]: total extra width of the first k odd characters
+        pattern = "|".join(p for p, on in (("[\\U00010000-\\U0010FFFF]", utf16), ("(?<=\\r)\\n", lf)) if on)
+        for m in re.finditer(pattern, text) if pattern else ():
+            self.odd.append(m.start())
+            self.before.append(self.before[-1] + (-1 if m.group() == "\n" else 1))
+
+    def units(self, cp: int) -> int:
+        """How many units the first ``cp`` code points take."""
+        return cp + self.before[bisect_left(self.odd, cp)]
+
+    def to_codepoint(self, pos: int) -> int | None:
+        """The code-point offset at unit position ``pos``; None if outside the text or inside a
+        character (a surrogate pair). Under ``-lf`` units a position at a CRLF means after it."""
+        lo, hi = 0, len(self.text)
+        if pos < 0 or pos > self.units(hi):
+            return None
+        while lo < hi:  # the largest cp with units(cp) <= pos
+            mid = (lo + hi + 1) // 2
+            if self.units(mid) <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo if self.units(lo) == pos else None
+
+
+def _name_matches(name: str, text: str) -> bool | None:
+    """True/False when the selection name can confirm its text, None when it says nothing."""
+    if not name or not text:
+        return None
+    squash = " ".join
+    if name.endswith(ELLIPSES):
+        stem = squash(name.rstrip("….").split())
+        return squash(text.split()).startswith(stem) if len(stem) >= 8 else None
+    return squash(name.split()) == squash(text.split())
+
+
+def _habit(origin: str) -> str:
+    low = origin.lower()
+    if "nvivo" in low:
+        return "utf16"
+    if "atlas" in low:
+        return "codepoint-lf"
+    return "codepoint"
+
+
+def detect_unit(project: Project, forced: str | None = None) -> None:
+    """Set ``start``/``end`` (code points) on every text selection whose source has its text,
+    and ``project.offset_unit``/``offset_evidence``.
+
+    ``forced`` (from the mapping file) skips detection. Raises InputError naming the selection
+    when no unit can place it (a position outside the text, or start after end)."""
+    selections = [(s, project.sources[s.source]) for s in project.selections()
+                  if s.kind == "text" and project.sources[s.source].text is not None]
+    for sel, _ in selections:
+        if sel.raw_start < 0 or sel.raw_end < sel.raw_start:
+            raise InputError(f"startPosition {sel.raw_start} and endPosition {sel.raw_end} do not "
+                             "make a range", sel.where)
+    converters: dict[tuple[str, str], Converter] = {}
+
+    def place(sel, src, unit):
+        key = (src.guid, unit)
+        if key not in converters:
+            converters[key] = Converter(src.text, unit)
+        conv = converters[key]
+        start, end = conv.to_codepoint(sel.raw_start), conv.to_codepoint(sel.raw_end)
+        if start is None or end is None:
+            return None
+        if _splits_crlf(src.text, start) or _splits_crlf(src.text, end):
+            return None
+        return start, end
+
+    odd = any(any(ord(c) > 0xFFFF for c in src.text) or "\r\n" in src.text
+              for _, src in selections)
+    candidates = [forced] if forced else (list(UNITS) if odd else ["codepoint"])
+    scores = {}
+    for unit in candidates:
+        placed, agree, disagree = {}, 0, 0
+        for sel, src in selections:
+            span = place(sel, src, unit)
+            if span is None:
+                break
+            placed[id(sel)] = span
+            verdict = _name_matches(sel.name, src.text[span[0]:span[1]])
+            agree += verdict is True
+            disagree += verdict is False
+        else:
+            scores[unit] = (agree, -disagree, unit == _habit(project.origin), unit == "codepoint")
+    if not scores:
+        sel, src = _first_unplaceable(selections, candidates, place)
+        units = ", ".join(candidates)
+        raise InputError(f"positions {sel.raw_start}-{sel.raw_end} fall outside the text of source "
+                         f"'{src.name}' ({len(src.text)} characters) or split a character, "
+                         f"counted in any unit ({units})", sel.where)
+    unit = max(scores, key=scores.get)
+    for sel, src in selections:
+        sel.start, sel.end = place(sel, src, unit)
+    agree = scores[unit][0]
+    project.offset_unit = unit
+    project.offset_evidence = (
+        "forced by the mapping file" if forced else
+        "all units agree (no emoji or CRLF in the coded texts)" if not odd else
+        f"{agree} selection name(s) match the text under this unit; "
+        + ", ".join(f"{u}: {s[0]}" for u, s in scores.items() if u != unit)
+        + ("" if len(scores) > 1 else " (no other unit places every selection)"))
+
+
+def _splits_crlf(text: str, cp: int) -> bool:
+    return 0 < cp < len(text) and text[cp - 1] == "\r" and text[cp] == "\n"
+
+
+def _first_unplaceable(selections, candidates, place):
+    for sel, src in selections:
+        if all(place(sel, src, u) is None for u in candidates):
+            return sel, src
+    return selections[0]
