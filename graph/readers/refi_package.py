@@ -263,9 +263,15 @@ class _Builder:
         elif self.m.participants == "sources":
             holders = [(s.guid, _stem(s.name), s.values, [s.guid], []) for s in self.p.sources.values()
                        if s.values]
-        var_ids = {}
+        var_ids, taken = {}, {"id", "label", "site", "stakeholder"}
         for var in self.p.variables.values():
-            var_ids[var.guid] = slug(var.name, "attribute")
+            base = local = slug(var.name, "attribute")
+            n = 1
+            while local in taken:  # a variable called "Site" must not clash with the site column
+                n += 1
+                local = f"{base}-attribute" if n == 2 else f"{base}-attribute-{n - 1}"
+            taken.add(local)
+            var_ids[var.guid] = local
         rows = []
         multi: dict[str, set] = {}
         for guid, name, values, sources, selections in holders:
