@@ -7,7 +7,8 @@ to a study package. Every key is optional; an unknown key is an error naming its
     categories: top-level  # top-level: a top-level code that groups others and codes nothing
                            #   itself is a category; none: every code stays a code
     themes: code-sets      # code-sets: every set (code group) of codes is a theme; none
-    participants: cases    # cases | sources (a source with variable values is a participant) | none
+    participants: cases    # cases (or, if there are none, sources) | sources (each source with
+                           #   variable values is a participant, as MAXQDA's document variables) | none
     sites:                 # the variable whose value names a participant's site
       variable: Site
       values: {North: north}          # value -> site id (default: the value as a slug)

@@ -14,7 +14,8 @@ is always the source file without its byte-order mark.
 :func:`detect_unit` tries every unit on every text selection of the project: a unit is out if
 any position falls outside its text, inside a surrogate pair or between CR and LF; among the
 rest, the one under which most selection names equal (or, for names cut with '…', start) the
-text they select wins; ties go to the vendor's known habit (from ``origin``), then to the spec.
+text they select wins; then the one whose boundaries cut fewest words; then the vendor's known
+habit (from ``origin``); then the spec.
 """
 
 import re
@@ -114,17 +115,18 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
     candidates = [forced] if forced else (list(UNITS) if odd else ["codepoint"])
     scores = {}
     for unit in candidates:
-        placed, agree, disagree = {}, 0, 0
+        agree = disagree = clean = 0
         for sel, src in selections:
             span = place(sel, src, unit)
             if span is None:
                 break
-            placed[id(sel)] = span
             verdict = _name_matches(sel.name, src.text[span[0]:span[1]])
             agree += verdict is True
             disagree += verdict is False
+            clean += _clean_cut(src.text, span[0]) + _clean_cut(src.text, span[1])
         else:
-            scores[unit] = (agree, -disagree, unit == _habit(project.origin), unit == "codepoint")
+            scores[unit] = (agree, -disagree, clean, unit == _habit(project.origin),
+                            unit == "codepoint")
     if not scores:
         sel, src = _first_unplaceable(selections, candidates, place)
         units = ", ".join(candidates)
@@ -139,9 +141,16 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
     project.offset_evidence = (
         "forced by the mapping file" if forced else
         "all units agree (no emoji or CRLF in the coded texts)" if not odd else
-        f"{agree} selection name(s) match the text under this unit; "
-        + ", ".join(f"{u}: {s[0]}" for u, s in scores.items() if u != unit)
-        + ("" if len(scores) > 1 else " (no other unit places every selection)"))
+        f"{agree} selection name(s) match the text under this unit"
+        + "".join(f", {s[0]} under {u}" for u, s in scores.items() if u != unit)
+        + f"; {scores[unit][2]} of {2 * len(selections)} boundaries fall between words"
+        + "".join(f", {s[2]} under {u}" for u, s in scores.items() if u != unit)
+        + ("; no other unit places every selection" if len(scores) == 1 else ""))
+
+
+def _clean_cut(text: str, cp: int) -> bool:
+    """A selection boundary that does not cut a word in two (people select whole words)."""
+    return not (0 < cp < len(text) and text[cp - 1].isalnum() and text[cp].isalnum())
 
 
 def _splits_crlf(text: str, cp: int) -> bool:

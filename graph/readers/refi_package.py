@@ -255,12 +255,15 @@ class _Builder:
         self.participant_of_selection: dict[str, str] = {}
         self.participant_info: dict[str, dict] = {}
         holders = []
-        if self.m.participants == "cases":
+        mode = self.m.participants
+        if mode == "cases" and not self.p.cases:
+            mode = "sources"  # no cases: MAXQDA-style document variables make the participants
+        if mode == "cases":
             holders = [(c.guid, c.name, c.values, c.sources, c.selections) for c in self.p.cases.values()]
             for case in self.p.cases.values():
                 if case.codes:
                     self.aside(f"{len(case.codes)} code(s) assigned to case '{case.name}' as a whole")
-        elif self.m.participants == "sources":
+        elif mode == "sources":
             holders = [(s.guid, _stem(s.name), s.values, [s.guid], []) for s in self.p.sources.values()
                        if s.values]
         var_ids, taken = {}, {"id", "label", "site", "stakeholder"}

@@ -318,8 +318,8 @@ class _Parser:
             parts += [f"{a}={self.integer(el, a)}" for a in ("firstX", "firstY", "secondX", "secondY")]
         else:
             parts = [f"begin={self.integer(el, 'begin')}", f"end={self.integer(el, 'end')}"]
-        sel = Selection(self.guid(el), SELECTION_KINDS[name], src.guid, el.get("name") or "",
-                        position=";".join(parts))
+        kind = src.kind if name in ("AudioSelection", "VideoSelection") else SELECTION_KINDS[name]
+        sel = Selection(self.guid(el), kind, src.guid, el.get("name") or "", position=";".join(parts))
         for rep in self.children(el, "Representation"):
             sel.text = self.child_text(rep, "PlainTextContent")
         return self._selection_common(sel, el)
