@@ -50,6 +50,12 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(data: bytes, name: str) -> etree._Element:
     """Parse ``data`` safely (see the module docstring); InputError names ``name`` and the line."""
+    root_at = re.search(rb"<[A-Za-z_]|<\x00[A-Za-z_]|\x00<[A-Za-z_]", data)
+    prolog = data[: root_at.start() if root_at else len(data)]
+    if any(d in prolog for d in (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"),
+                                 "<!DOCTYPE".encode("utf-16-be"))):
+        raise InputError("has a DOCTYPE; REFI-QDA XML never does, and peerkg refuses documents "
+                         "with one (external entities, entity expansion)", name)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
