@@ -22,8 +22,10 @@ demo: install
 test: install
 	$(BIN)/pytest
 
+## lint: ruff, and the import-layers contract (pyproject.toml [tool.importlinter])
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .peerkg-store build *.egg-info

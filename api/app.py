@@ -1,42 +1,32 @@
 """The Flask app factory (https://flask.palletsprojects.com/en/stable/patterns/appfactories/).
 
-``create_app(config)`` builds the app around one store, opened here and nowhere else; views get
-it with :func:`get_store`. Configuration keys (see ``peerkg serve --help`` for the options that
-set them): ``STORE`` (a location string or an open Store), ``QUERY_TIMEOUT`` (seconds; enforced
-by the store ``peerkg serve`` builds, reported by ``/api/health``), ``WRITE_TOKEN`` (None =
-read-only), ``CORS_ORIGIN`` (None = no CORS headers), ``MAX_RESULT_BYTES`` (the largest
-``/sparql`` result sent; larger ones get 503).
+``create_app(config)`` builds the app around one store (see :mod:`peerkg.api.store`).
+Configuration keys (see ``peerkg serve --help`` for the options that set them): ``STORE`` (a
+location string or an open Store), ``QUERY_TIMEOUT`` (seconds; enforced by the store ``peerkg
+serve`` builds, reported by ``/api/health``), ``WRITE_TOKEN`` (None = read-only),
+``CORS_ORIGIN`` (None = no CORS headers), ``MAX_RESULT_BYTES`` (the largest ``/sparql`` result
+sent; larger ones get 503).
 """
 
 from flask import Flask, current_app, request
 
-from peerkg.graph.store import Store, open_store
+from peerkg.api import errors, graph_views, json_api, pages, sparql, store
 
 DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "CORS_ORIGIN": None,
             "MAX_RESULT_BYTES": 64 * 2**20}
+BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from peerkg.api import errors
-
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(config or {})
-    store = app.config["STORE"]
-    app.extensions["peerkg.store"] = store if isinstance(store, Store) else open_store(store)
-    for blueprint in _blueprints():
+    store.init_app(app)
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
     app.after_request(_cors)
     return app
-
-
-def _blueprints() -> list:
-    """The app's blueprints; each module that adds routes contributes one here."""
-    from peerkg.api import json_api, pages, sparql
-    from peerkg.api.graph_pages import bp as graph_pages
-
-    return [sparql.bp, json_api.bp, pages.bp, graph_pages]
 
 
 def _cors(response):
@@ -50,8 +40,3 @@ def _cors(response):
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
     return response
-
-
-def get_store() -> Store:
-    """The store of the current app."""
-    return current_app.extensions["peerkg.store"]

@@ -5,35 +5,26 @@ input error, with a message naming the file, line and field; 3 a bug (with a tra
 """
 
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 
 import click
-from rdflib import Dataset, Graph
 
-from peerkg.api.output import emit
-from peerkg.api.serve import serve
-from peerkg.api.viz_cli import viz
+from peerkg.api.cli_output import curie, emit, print_table, report_loaded, with_progress
 from peerkg.graph import loader
-from peerkg.graph.errors import PeerkgError
-from peerkg.graph.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from peerkg.graph.store import Store, Table, default_location, open_store
-from peerkg.graph.study import bundled_studies
-from peerkg.queries import registry, resolve
+from peerkg.graph.base.errors import PeerkgError
+from peerkg.graph.base.formats import RDF_FORMATS, RESULT_FORMATS, by_name
+from peerkg.graph.base.iris import INFERRED_GRAPH, PREFIXES
+from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, open_store, store_location
+from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
+from peerkg.graph.viz.exports import export as export_view
+from peerkg.graph.viz.views import VIEWS, Filters, build
+from peerkg.queries import parse, registry, resolve
 
-RESULT_TYPES = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "json": "application/sparql-results+json",
-}
-EXPORT_FORMATS = {
-    "trig": "application/trig",
-    "nquads": "application/n-quads",
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-}
-CELL_WIDTH = 60
+QUERY_FORMATS = ["table", *(f.name for f in RESULT_FORMATS if f.name != "xml")]
+EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld"]
 
 
 class Context:
@@ -43,27 +34,24 @@ class Context:
         self.location = location
         self._store: Store | None = None
 
-    def open(self) -> Store:
-        """The store, as it is."""
+    def store(self, initialise_default: bool = True) -> Store:
+        """The store. The default store (no ``--store``, no ``$PEERKG_STORE``) is initialised
+        with the bundled studies if it is empty, unless ``initialise_default`` is False."""
         if self._store is None:
             self._store = open_store(self.location)
-        return self._store
-
-    def store(self) -> Store:
-        """The store; the default store is initialised with the bundled studies if empty."""
-        store = self.open()
         default = not self.location and not os.environ.get("PEERKG_STORE")
-        if default and loader.is_empty(store):
+        if initialise_default and default and self._store.is_empty():
             click.echo(f"First use: initialising the store at {default_location()}", err=True)
-            loader.initialise(store, progress=lambda step: click.echo(f"  {step}", err=True))
-        return store
+            loader.initialise(self._store, progress=lambda step: click.echo(f"  {step}", err=True))
+        return self._store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+            self._store = None
 
 
-class _Group(click.Group):
+class _ExitCodeGroup(click.Group):
     """Turns a PeerkgError into its message and exit code: no traceback for a user error."""
 
     def invoke(self, ctx: click.Context):
@@ -74,7 +62,7 @@ class _Group(click.Group):
             ctx.exit(e.exit_code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_ExitCodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store", "location", metavar="PATH|URL|:memory:",
     help="The store: a directory, ':memory:' or a SPARQL endpoint URL. "
@@ -87,7 +75,7 @@ def cli(ctx: click.Context, location: str | None) -> None:
 
     \b
     Quick start:
-      peerkg init                          # ontology + the bundled Gillard et al. 2013 study
+      peerkg init                          # ontology + the bundled studies
       peerkg query                         # list the named queries
       peerkg query quotes --format csv     # every quote with site, stakeholder group and theme
     """
@@ -101,10 +89,10 @@ def init(obj: Context) -> None:
     """Put the ontology, the shared vocabulary and the bundled studies into the store.
 
     Replaces those graphs if they are already there; other studies are left alone."""
-    store = obj.open()
-    steps = len(bundled_studies()) + 2
-    counts = _with_progress("init", steps, lambda progress: loader.initialise(store, progress))
-    _report_loaded(counts, store.location)
+    store = obj.store(initialise_default=False)
+    counts = with_progress("init", loader.load_steps(),
+                           lambda progress: loader.initialise(store, progress))
+    report_loaded(counts, store.location)
 
 
 @cli.command()
@@ -117,41 +105,40 @@ def load(obj: Context, sources: tuple[Path, ...], graph: str | None) -> None:
     Everything is read and checked (SHACL) first, then each graph is replaced in one
     transaction: on any error the store is left as it was."""
     store = obj.store()
-    counts = _with_progress(
-        "load", len(sources) + 2, lambda progress: loader.load(store, sources, graph, progress))
-    _report_loaded(counts, store.location)
-
-
-def _with_progress(label: str, steps: int, work):
-    """Run ``work(progress)`` under a progress bar of ``steps`` steps (on stderr, if a terminal)."""
-    with click.progressbar(length=steps, label=label, file=sys.stderr, hidden=not sys.stderr.isatty(),
-                           item_show_func=lambda step: step) as bar:
-        return work(lambda step: bar.update(1, step))
-
-
-def _report_loaded(counts: dict, location: str) -> None:
-    for name, n in counts.items():
-        click.echo(f"{name}: {n} triples")
-    click.echo(f"Store: {location}")
+    counts = with_progress("load", loader.load_steps(sources),
+                           lambda progress: loader.load(store, sources, graph, progress))
+    report_loaded(counts, store.location)
 
 
 @cli.command()
 @click.argument("name", required=False, metavar="NAME|FILE.rq")
+@click.option("--expression", "-e", metavar="SPARQL", help="Run this SPARQL query text instead.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="A query parameter; repeat for several.")
-@click.option("--format", "fmt", type=click.Choice(["table", *RESULT_TYPES]), default="table",
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table",
               show_default=True,
               help="table (cells cut at 60 characters), csv or tsv (header row of column "
                    "names), json (SPARQL 1.1 JSON results).")
 @click.pass_obj
-def query(obj: Context, name: str | None, params: tuple[str, ...], fmt: str) -> None:
-    """Run a named query (see the list without NAME) or a SPARQL SELECT in a .rq file."""
-    if name is None:
+def query(obj: Context, name: str | None, expression: str | None, params: tuple[str, ...],
+          fmt: str) -> None:
+    """Run a named query (see the list without NAME), a SPARQL query in a .rq file, or one
+    given with -e.
+
+    \b
+    Examples:
+      peerkg query participants-by-site-role
+      peerkg query quotes-by-construct -p construct=role-distinctiveness --format csv
+      peerkg query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    if name and expression:
+        raise click.UsageError("give a query NAME or FILE.rq, or -e SPARQL, not both")
+    if name is None and expression is None:
         for q in registry().values():
             args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.params)
             click.echo(f"{q.name:28} {q.title}" + (f"  ({args})" if args else ""))
         return
-    named = resolve(name)
+    named = parse(expression, "-e") if expression is not None else resolve(name)
     values = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -161,23 +148,9 @@ def query(obj: Context, name: str | None, params: tuple[str, ...], fmt: str) -> 
     store = obj.store()
     bindings = named.bind(values, store)
     if fmt == "table":
-        _print_table(store.select(named.text, bindings))
+        print_table(store.select(named.text, bindings))
     else:
-        emit(store.serialize(named.text, RESULT_TYPES[fmt], bindings))
-
-
-def _print_table(table: Table) -> None:
-    def cell(term) -> str:
-        text = "" if term is None else " ".join(str(term).split())
-        return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
-
-    rows = [[cell(t) for t in row] for row in table.rows]
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(table.columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True)).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+        emit(store.query_as(named.text, by_name(fmt).media_type, bindings))
 
 
 @cli.command()
@@ -193,8 +166,6 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
 
     Checks the given study packages or RDF files without loading them, or else everything in
     the store. Exits 1, naming each offending node, when the data does not conform."""
-    from peerkg.ontology.shacl import check
-
     if save and (sources or not reason):
         raise click.UsageError("--save needs --reason, and saves what is inferred from the store "
                                "(give no SOURCE)")
@@ -203,36 +174,23 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
         for source in sources:
             graphs.update(loader.read_source(source))
     else:
-        dataset = Dataset()
-        dataset.parse(data=obj.store().dump(), format="nquads")
-        graphs = {g.identifier: g for g in dataset.graphs()}
-    data = Graph()
-    for name, g in graphs.items():
-        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
-            data += g
-    check(data)
+        graphs = loader.stored_graphs(obj.store())
+    data = loader.check(graphs)
     click.echo(f"SHACL: conforms ({len(data)} triples checked)")
     if reason:
-        from peerkg.ontology.reasoning import reason as run_hermit
+        from peerkg.ontology.reasoning import run_hermit  # owlready2 is slow to import
 
         result = run_hermit(data)
         click.echo("OWL (HermiT): consistent")
         for iri, n in result.counts.items():
-            click.echo(f"  inferred {n:5d} {_short(iri)}")
+            click.echo(f"  inferred {n:5d} {curie(iri)}")
         if save:
-            obj.store().replace_graphs({INFERRED_GRAPH: result.inferred})
+            loader.save_inferences(obj.store(), result.inferred)
             click.echo(f"Saved {len(result.inferred)} inferred triples in {INFERRED_GRAPH}")
 
 
-def _short(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="trig",
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig",
               show_default=True, help="trig, nquads and jsonld keep the named graphs; turtle "
                                       "merges them unless --graph picks one.")
 @click.option("--graph", metavar="IRI", help="Export only this named graph.")
@@ -240,12 +198,84 @@ def _short(iri: str) -> str:
 @click.pass_obj
 def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
     """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD."""
-    data = obj.store().export(EXPORT_FORMATS[fmt], graph, PREFIXES)
-    emit(data, output)
+    media_type = next(f.media_type for f in RDF_FORMATS if f.name == fmt)
+    emit(obj.store().export(media_type, graph, PREFIXES), output)
 
 
-cli.add_command(viz)
-cli.add_command(serve)
+@cli.command()
+@click.argument("view", type=click.Choice(VIEWS))
+@click.option("--format", "fmt", type=click.Choice(VIZ_FORMATS),
+              help="The output format; default: from the file's suffix, else graphml.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write here, not to stdout (svg and png need a file).")
+@click.option("--study", metavar="ID|IRI", help="Only this study's quotes.")
+@click.option("--site", metavar="LABEL|ID", help="Only quotes from this site (e.g. London).")
+@click.option("--stakeholder", metavar="ID|IRI",
+              help="Only quotes from this stakeholder group (e.g. peer-worker).")
+@click.option("--construct", metavar="ID|IRI",
+              help="Only quotes bearing on this construct, and only that construct.")
+@click.pass_obj
+def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters: str | None) -> None:
+    """Write a graph view: the theme structure (themes), the code co-occurrence network
+    (cooccurrence) or the studies and the constructs they bear on (constructs).
+
+    \b
+    Examples:
+      peerkg viz themes --format svg -o themes.svg
+      peerkg viz cooccurrence -o codes.gexf --site London
+      peerkg viz themes --format cytoscape --construct role-distinctiveness
+    """
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output else "graphml")
+    if fmt not in VIZ_FORMATS:
+        raise click.BadParameter(f"cannot tell the format from {output.name}; give --format",
+                                 param_hint="--format")
+    if fmt in ("svg", "png") and output is None:
+        raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
+    emit(export_view(build(obj.store(), view, Filters(**filters)), fmt), output)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The interface to listen on; 127.0.0.1 keeps the server local.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--timeout", default=30.0, show_default=True, type=float, metavar="SECONDS",
+              envvar="PEERKG_QUERY_TIMEOUT",
+              help="A query running longer is stopped and answered 503 ($PEERKG_QUERY_TIMEOUT).")
+@click.option("--write-token", metavar="TOKEN", envvar="PEERKG_WRITE_TOKEN",
+              help="Accept SPARQL Update on /sparql with 'Authorization: Bearer TOKEN' "
+                   "($PEERKG_WRITE_TOKEN). Without it the server is read-only.")
+@click.option("--cors", metavar="ORIGIN", envvar="PEERKG_CORS",
+              help="Let pages from ORIGIN (or '*') call /sparql and /api ($PEERKG_CORS). Off "
+                   "by default.")
+@click.option("--max-result-mb", default=64.0, show_default=True, type=float, metavar="MB",
+              envvar="PEERKG_MAX_RESULT_MB",
+              help="A /sparql result larger than this is answered 503 ($PEERKG_MAX_RESULT_MB).")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Requests served at once.")
+@click.pass_obj
+def serve(obj: Context, host, port, timeout, write_token, cors, max_result_mb, threads) -> None:
+    """Serve the SPARQL endpoint (/sparql), the JSON API (/api) and the pages over HTTP.
+
+    Queries run on an Oxigraph server that peerkg starts on the store's directory; the default
+    store is initialised with the bundled studies on first use."""
+    import waitress
+
+    from peerkg.api.app import create_app
+    from peerkg.graph.store.engine import query_engine
+
+    location = store_location(obj.location)
+    if not (is_endpoint(location) or location == MEMORY):
+        obj.store()  # initialises an empty default store
+        obj.close()  # the engine must be the only process holding the directory
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with query_engine(location, timeout, prepare=loader.initialise) as store:
+        app = create_app({"STORE": store, "QUERY_TIMEOUT": timeout, "WRITE_TOKEN": write_token,
+                          "CORS_ORIGIN": cors, "MAX_RESULT_BYTES": int(max_result_mb * 2**20)})
+        mode = "read-write with the token" if write_token else "read-only"
+        shown = location if not is_endpoint(location) else store.location
+        click.echo(f"peerkg: serving {shown} at http://{host}:{port}/ ({mode}, query timeout "
+                   f"{timeout:g} s)", err=True)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="peerkg")
 
 
 def main() -> None:

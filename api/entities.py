@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from peerkg.graph.iris import ID, PREFIXES
+from peerkg.graph.base.iris import ID, PREFIXES
 from peerkg.graph.store import Store
 from peerkg.queries import registry
 

@@ -10,7 +10,7 @@ traceback goes to the log and whose body says nothing internal.
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from peerkg.graph.errors import InputError, PeerkgError, StoreError
+from peerkg.graph.base.errors import InputError, PeerkgError, StoreError
 
 JSON_PREFIXES = ("/api/", "/sparql")
 STATUS = [(InputError, 400), (StoreError, 503)]

@@ -7,39 +7,14 @@ parameters are described in OpenAPI 3 at ``/api/openapi.json`` (see :mod:`peerkg
 """
 
 from flask import Blueprint, current_app, jsonify, request
-from rdflib import Literal
-from rdflib.term import Node
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound
 
-from peerkg.api.app import get_store
 from peerkg.api.openapi import openapi
-from peerkg.graph.store import Table
+from peerkg.api.records import named_rows, quote_page, records, theme_tree
+from peerkg.api.store import get_store
 from peerkg.queries import registry
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-QUOTE_FILTERS = ("construct", "site", "stakeholder", "theme", "study", "text")
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
-
-
-def value(term: Node | None):
-    """A JSON value for an RDF term: numbers for numeric literals, else its string form."""
-    if term is None:
-        return None
-    if isinstance(term, Literal) and isinstance(term.toPython(), int | float):
-        return term.toPython()
-    if isinstance(term, Literal) and term.datatype and str(term.datatype).endswith("#decimal"):
-        return float(term)
-    return str(term)
-
-
-def records(table: Table) -> list[dict]:
-    return [{c: value(t) for c, t in zip(table.columns, row, strict=True)} for row in table.rows]
-
-
-def run(name: str, params: dict[str, str] | None = None) -> list[dict]:
-    return records(registry()[name].run(get_store(), params or {}))
-
 
 @bp.get("/health")
 def health():
@@ -52,53 +27,12 @@ def health():
 
 @bp.get("/studies")
 def studies():
-    return jsonify(ok=True, studies=run("studies"))
-
-
-def theme_tree() -> list[dict]:
-    """Themes in study order, each with its categories and their codes (with quote counts)."""
-    nested: dict[str, dict] = {}
-    for row in run("themes"):
-        theme = nested.setdefault(row["theme"], {
-            "theme": row["theme"], "label": row["theme_label"], "study": row["study"],
-            "study_label": row["study_label"], "categories": {}})
-        if row["category"] is None:
-            continue
-        category = theme["categories"].setdefault(row["category"], {
-            "category": row["category"], "label": row["category_label"], "codes": []})
-        category["codes"].append({"code": row["code"], "label": row["code_label"],
-                                  "quotes": row["quotes"]})
-    for theme in nested.values():
-        theme["categories"] = list(theme["categories"].values())
-    return list(nested.values())
+    return jsonify(ok=True, studies=named_rows("studies"))
 
 
 @bp.get("/themes")
 def themes():
     return jsonify(ok=True, themes=theme_tree())
-
-
-def quote_page(args) -> dict:
-    """Quotes matching the filters in ``args``, one page of them: ``total`` matches, and the
-    page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes."""
-    filters = {k: args[k] for k in QUOTE_FILTERS if args.get(k)}
-    limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    offset = _integer(args, "offset", 0, 0, None)
-    rows = run("quote-search", filters)
-    for row in rows:
-        row["constructs"] = row["constructs"].split() if row["constructs"] else []
-    return {"total": len(rows), "offset": offset, "limit": limit, "filters": filters,
-            "quotes": rows[offset:offset + limit]}
-
-
-def _integer(args, name: str, default: int, low: int, high: int | None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        bounds = f"{low}..{high}" if high is not None else f"{low} or more"
-        raise BadRequest(f"'{name}' must be an integer in {bounds}, not {raw!r}")
-    return int(raw)
 
 
 @bp.get("/quotes")
@@ -110,10 +44,10 @@ def quotes():
 def constructs():
     """Constructs with their evidence counts and the references cited about them."""
     references: dict[str, list] = {}
-    for row in run("construct-references"):
+    for row in named_rows("construct-references"):
         references.setdefault(row.pop("construct"), []).append(row)
     items = [{**row, "references": references.get(row["construct"], [])}
-             for row in run("constructs")]
+             for row in named_rows("constructs")]
     return jsonify(ok=True, constructs=items)
 
 

@@ -6,11 +6,11 @@ HTML, Turtle or JSON-LD, chosen from the Accept header; an unknown one is 404.
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
 
-from peerkg.api.app import get_store
 from peerkg.api.entities import describe, local_name, page_path
-from peerkg.api.json_api import quote_page, run, theme_tree
-from peerkg.api.sparql import GRAPH_TYPES
-from peerkg.graph.iris import ID, PK
+from peerkg.api.records import named_rows, quote_page, theme_tree
+from peerkg.api.store import get_store
+from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, by_media_type
+from peerkg.graph.base.iris import ID, PK
 
 bp = Blueprint("pages", __name__)
 
@@ -30,16 +30,16 @@ def local_filter(iri) -> str:
 
 @bp.get("/")
 def overview():
-    return render_template("overview.html", studies=run("studies"), themes=theme_tree())
+    return render_template("overview.html", studies=named_rows("studies"), themes=theme_tree())
 
 
 @bp.get("/quotes")
 def quotes():
     """Quotes with the filters of /api/quotes, and choices for each filter drawn from the data."""
-    everything = run("quote-search")
+    everything = named_rows("quote-search")
     choices = {facet: sorted({(r[f"{facet}_iri"], r[f"{facet}_label"]) for r in everything
                               if r[f"{facet}_iri"]}, key=lambda c: c[1]) for facet in FACETS}
-    choices["construct"] = [(r["construct"], r["label"]) for r in run("constructs")]
+    choices["construct"] = [(r["construct"], r["label"]) for r in named_rows("constructs")]
     return render_template("quotes.html", page=quote_page(request.args), choices=choices,
                            args=request.args)
 
@@ -50,13 +50,13 @@ def entity(path: str):
     found = describe(get_store(), ID + path)
     if found is None:
         raise NotFound(f"nothing in the graph is called {ID + path}")
-    media_type = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES], "text/html")
-    if media_type in GRAPH_TYPES:
-        body = found.graph().serialize(format=GRAPH_TYPES[media_type])
+    media_type = request.accept_mimetypes.best_match(["text/html", *GRAPH_MEDIA_TYPES], "text/html")
+    if media_type in GRAPH_MEDIA_TYPES:
+        body = found.graph().serialize(format=by_media_type(media_type).rdflib)
         return Response(body, content_type=media_type, headers={"Vary": "Accept"})
     quote = None
     if any(t.value == PK.Quote for t in found.types):
-        quote = run("quote-search", {"quote": str(found.iri)})[0]
+        quote = named_rows("quote-search", {"quote": str(found.iri)})[0]
     html = render_template("entity.html", entity=found, quote=quote)
     return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 

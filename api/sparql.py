@@ -21,17 +21,15 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, Unauthorized
 from werkzeug.exceptions import UnsupportedMediaType as Unsupported
 
-from peerkg.api.app import get_store
 from peerkg.api.errors import error_response
+from peerkg.api.store import get_store
+from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, RESULT_FORMATS, by_media_type
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = {"application/sparql-query": "query", "application/sparql-update": "update"}
-RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml",
-                "text/csv", "text/tab-separated-values"]
-GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt",
-               "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
+RESULT_TYPES = [f.media_type for f in RESULT_FORMATS]
 DATASET = {"query": ("default-graph-uri", "named-graph-uri"),
            "update": ("using-graph-uri", "using-named-graph-uri")}
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -54,8 +52,12 @@ def sparql():
         return service_description()
     if operation.kind == "update":
         authorize()
-    answer = get_store().protocol(operation.kind, operation.text, operation.dataset,
-                                  accept_list(), current_app.config["MAX_RESULT_BYTES"])
+    accept = request.accept_mimetypes
+    answer = get_store().run_protocol(
+        operation.kind, operation.text, operation.dataset,
+        accept.best_match(RESULT_TYPES, RESULT_TYPES[0]),
+        accept.best_match(GRAPH_MEDIA_TYPES, GRAPH_MEDIA_TYPES[0]),
+        current_app.config["MAX_RESULT_BYTES"])
     if answer.status >= 400:
         message = answer.body.decode("utf-8", "replace").strip()
         return error_response(answer.status, f"the SPARQL {operation.kind} was refused: {message}")
@@ -120,13 +122,6 @@ def authorize() -> None:
         raise Forbidden("the write token is wrong; nothing was changed")
 
 
-def accept_list() -> str:
-    """The client's preferred result type and graph type, as an Accept list for the engine."""
-    accept = request.accept_mimetypes
-    return (f"{accept.best_match(RESULT_TYPES, RESULT_TYPES[0])}, "
-            f"{accept.best_match(list(GRAPH_TYPES), 'text/turtle')}")
-
-
 def service_description():
     """This endpoint described in RDF, in the format the client prefers; the query page for
     a browser."""
@@ -144,5 +139,5 @@ def service_description():
     for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                  "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
         g.add((service, SD.resultFormat, FORMATS[name]))
-    media_type = request.accept_mimetypes.best_match(list(GRAPH_TYPES), "text/turtle")
-    return Response(g.serialize(format=GRAPH_TYPES[media_type]), content_type=media_type)
+    media_type = request.accept_mimetypes.best_match(GRAPH_MEDIA_TYPES, GRAPH_MEDIA_TYPES[0])
+    return Response(g.serialize(format=by_media_type(media_type).rdflib), content_type=media_type)

@@ -1,26 +1,26 @@
 """Loading data into a store: read, check, then replace graphs in one transaction.
 
-A source is a study package folder (docs/study-format.md) or an RDF file: a dataset (TriG,
-N-Quads, JSON-LD) whose named graphs are replaced, or a graph (Turtle, N-Triples, RDF/XML) that
-needs the name of the graph it goes into. Everything is read and checked with SHACL before the
-store is touched, so a bad source leaves the store exactly as it was.
+A source is a study package folder (docs/study-format.md) or an RDF file (see
+:mod:`peerkg.graph.readers.rdf`). Everything is read and checked with SHACL before the store is
+touched, so a bad source leaves the store exactly as it was. The same module checks what is in
+a store or in sources without loading (``peerkg validate``).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
-from peerkg.graph.errors import InputError
-from peerkg.graph.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, VOCAB_GRAPH
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.base.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, VOCAB_GRAPH
+from peerkg.graph.readers.rdf import read_rdf
+from peerkg.graph.readers.study import bundled_studies, read_study
+from peerkg.graph.readers.vocab import read_vocab
 from peerkg.graph.store import Store
-from peerkg.graph.study import bundled_studies, read_study
-from peerkg.graph.vocab import read_vocab
 from peerkg.ontology import ontology_graph
-from peerkg.ontology.shacl import check
+from peerkg.ontology.shacl import check_shapes
 
-DATASET_FORMATS = {".trig": "trig", ".nq": "nquads", ".jsonld": "json-ld"}
-GRAPH_FORMATS = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml"}
+Progress = Callable[[str], None]
 
 
 def base_graphs() -> dict[URIRef, Graph]:
@@ -36,35 +36,21 @@ def read_source(path: Path, graph: str | None = None) -> dict[URIRef, Graph]:
         return {study.iri: study.graph}
     if not path.exists():
         raise InputError("no such file or folder", str(path))
-    suffix = path.suffix.lower()
-    try:
-        if suffix in DATASET_FORMATS:
-            dataset = Dataset()
-            dataset.parse(path, format=DATASET_FORMATS[suffix])
-            graphs = {
-                g.identifier: g for g in dataset.graphs()
-                if isinstance(g.identifier, URIRef) and len(g)
-                and str(g.identifier) != "urn:x-rdflib:default"
-            }
-            if not graphs:
-                raise InputError("holds no named graph to load", str(path))
-            return graphs
-        if suffix in GRAPH_FORMATS:
-            if not graph:
-                raise InputError(
-                    f"a {suffix} file holds one graph: say which named graph it replaces "
-                    "with --graph IRI", str(path))
-            return {URIRef(graph): Graph().parse(path, format=GRAPH_FORMATS[suffix])}
-    except InputError:
-        raise
-    except Exception as e:  # rdflib raises many parser-specific exception types
-        raise InputError(f"cannot parse as RDF: {e}", str(path)) from None
-    known = ", ".join(sorted(DATASET_FORMATS | GRAPH_FORMATS))
-    raise InputError(f"unknown file type '{suffix}' (use a study folder or {known})", str(path))
+    return read_rdf(path, graph)
+
+
+def data_graph(graphs: Mapping[URIRef, Graph]) -> Graph:
+    """The data the shapes and the reasoner check: every graph but the ontology and saved
+    inferences, merged."""
+    data = Graph()
+    for name, g in graphs.items():
+        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+            data += g
+    return data
 
 
 def load(store: Store, sources: Iterable[Path], graph: str | None = None,
-         progress: Callable[[str], None] = lambda step: None) -> dict[URIRef, int]:
+         progress: Progress = lambda step: None) -> dict[URIRef, int]:
     """Read and check every source, then replace their graphs (plus the ontology and
     vocabulary graphs) in one transaction, dropping any saved inferences (see
     ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
@@ -77,22 +63,38 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
         progress(f"reading {source}")
         graphs.update(read_source(source, graph))
     progress("checking with SHACL")
-    data = Graph()
-    for name, g in graphs.items():
-        if name != ONTOLOGY_GRAPH:
-            data += g
-    check(data)
+    check_shapes(data_graph(graphs))
     progress("writing to the store")
     # saved inferences would no longer follow from the data: drop them in the same transaction
     store.replace_graphs({**graphs, INFERRED_GRAPH: Graph()})
     return {name: len(g) for name, g in graphs.items()}
 
 
-def initialise(store: Store, progress: Callable[[str], None] = lambda step: None):
+def initialise(store: Store, progress: Progress = lambda step: None) -> dict[URIRef, int]:
     """Put the ontology, the vocabulary and every bundled study into ``store``."""
     return load(store, bundled_studies(), progress=progress)
 
 
-def is_empty(store: Store) -> bool:
-    """True if no named graph of ``store`` holds a triple."""
-    return not store.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1").rows
+def load_steps(sources: Iterable[Path] | None = None) -> int:
+    """How many progress steps :func:`load` (or, without sources, :func:`initialise`) reports."""
+    return len(list(bundled_studies() if sources is None else sources)) + 2
+
+
+def stored_graphs(store: Store) -> dict[URIRef, Graph]:
+    """Every named graph of ``store``, parsed."""
+    dataset = Dataset()
+    dataset.parse(data=store.dump(), format="nquads")
+    return {g.identifier: g for g in dataset.graphs() if isinstance(g.identifier, URIRef)}
+
+
+def check(graphs: Mapping[URIRef, Graph]) -> Graph:
+    """SHACL-check ``graphs`` (NotConforming if they break the shapes); returns the data
+    checked, for the reasoner."""
+    data = data_graph(graphs)
+    check_shapes(data)
+    return data
+
+
+def save_inferences(store: Store, inferred: Graph) -> None:
+    """Keep what the reasoner inferred in the inferred graph, until the next load."""
+    store.replace_graphs({INFERRED_GRAPH: inferred})

@@ -13,12 +13,10 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from peerkg.graph.errors import NotConforming, PeerkgError
-from peerkg.graph.iris import PK
+from peerkg.graph.base.errors import NotConforming, PeerkgError
+from peerkg.graph.base.iris import ONTOLOGY_GRAPH, PK
 from peerkg.ontology import ontology_graph, shim_graph
 
-ONTOLOGY_IRI = "https://w3id.org/peerkg/ontology"
-SHIM_IRI = ONTOLOGY_IRI + "/imports/w3c-shim"
 DATA_IRI = "https://w3id.org/peerkg/id/reasoning-input"
 
 # What the reasoner is asked to report: properties defined by chains, and defined classes.
@@ -38,7 +36,7 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def reason(data: Graph) -> Reasoning:
+def run_hermit(data: Graph) -> Reasoning:
     """Check ``data`` with the ontology for consistency and return what HermiT infers.
 
     Raises NotConforming if the ontology and data are inconsistent (naming, where it can, the
@@ -54,7 +52,7 @@ def reason(data: Graph) -> Reasoning:
         _write(ontology_graph(), folder / "ontology.nt")
         header = Graph()
         header.add((URIRef(DATA_IRI), RDF.type, OWL.Ontology))
-        header.add((URIRef(DATA_IRI), OWL.imports, URIRef(ONTOLOGY_IRI)))
+        header.add((URIRef(DATA_IRI), OWL.imports, ONTOLOGY_GRAPH))
         _write(header + data, folder / "reasoning-input.nt")
 
         world = owlready2.World()

@@ -1,20 +1,20 @@
 """Closed-world checks of study data against ontology/shapes.ttl, with pySHACL.
 
 See https://www.w3.org/TR/shacl/ for the language. A failed check raises
-:class:`~peerkg.graph.errors.NotConforming` whose message names each offending node, the
+:class:`~peerkg.graph.base.errors.NotConforming` whose message names each offending node, the
 property path and what is wrong.
 """
 
 from pyshacl import validate as _validate
 from rdflib import Graph, Namespace
 
-from peerkg.graph.errors import NotConforming
+from peerkg.graph.base.errors import NotConforming
 from peerkg.ontology import ontology_graph, shapes_graph, shim_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
-def check(data: Graph) -> None:
+def check_shapes(data: Graph) -> None:
     """Raise NotConforming unless ``data`` conforms to the shapes.
 
     The ontology and the shim of reused terms are mixed into the data so that ``sh:class``

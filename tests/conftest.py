@@ -15,9 +15,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from peerkg.api.app import create_app
-from peerkg.api.serve import free_port
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
+from peerkg.graph.store.engine import free_port
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "000_505e6c33355fddf1.txt"

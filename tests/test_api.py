@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from peerkg.api.app import create_app
-from peerkg.graph.iris import ID
+from peerkg.graph.base.iris import ID
 from peerkg.queries import registry
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from peerkg.graph.iris import ID
+from peerkg.graph.base.iris import ID
 from peerkg.graph.loader import load
 from peerkg.queries import registry
 

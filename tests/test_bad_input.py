@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from peerkg.graph.errors import InputError, NotConforming
+from peerkg.graph.base.errors import InputError, NotConforming
 from peerkg.graph.loader import initialise, load
 
 from .conftest import STUDY
@@ -90,8 +90,8 @@ def test_bad_package_is_refused_and_store_unchanged(store, package, case):
 
 
 def test_the_error_names_the_yaml_line(package):
-    from peerkg.graph.study import read_study
-    from peerkg.graph.vocab import read_vocab
+    from peerkg.graph.readers.study import read_study
+    from peerkg.graph.readers.vocab import read_vocab
 
     edit(package / "codebook.yaml", "    category: transition-into-role\n", "    category: nowhere\n")
     line = line_of(package / "codebook.yaml", "category: nowhere")

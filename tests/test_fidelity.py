@@ -131,7 +131,7 @@ def test_reconstructions_are_attributed_to_the_project(loaded):
 @pytest.mark.parametrize("name", ["csv", "tsv"])
 def test_csv_and_tsv_output_carry_quotes_verbatim(loaded, name):
     media = {"csv": "text/csv", "tsv": "text/tab-separated-values"}[name]
-    body = loaded.serialize(registry()["quotes"].text, media).decode("utf-8")
+    body = loaded.query_as(registry()["quotes"].text, media).decode("utf-8")
     if name == "csv":
         texts = [r["text"] for r in csv.DictReader(io.StringIO(body))]
     else:  # TSV cells are RDF terms; a plain literal's escapes are those of a JSON string

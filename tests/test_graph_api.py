@@ -4,7 +4,7 @@ same filters as `peerkg viz`, analytics, filter values, and the one JSON error s
 import pytest
 
 from peerkg.api.app import create_app
-from peerkg.graph.views import VIEWS
+from peerkg.graph.viz.views import VIEWS
 from peerkg.queries import registry
 
 

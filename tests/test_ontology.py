@@ -4,9 +4,9 @@ declared; HermiT finds it consistent, infers what it should, and catches contrad
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
-from peerkg.graph.iris import PK
+from peerkg.graph.base.iris import PK
 from peerkg.graph.loader import base_graphs, read_source
-from peerkg.graph.study import INTENTS
+from peerkg.graph.readers.study import INTENTS
 from peerkg.ontology import ontology_graph, shapes_graph, shim_graph
 
 from .conftest import STUDY
@@ -80,7 +80,7 @@ def test_shapes_target_ontology_classes():
 
 @pytest.mark.java
 def test_hermit_consistent_and_infers_quote_to_construct_links(study_data):
-    from peerkg.ontology.reasoning import reason
+    from peerkg.ontology.reasoning import run_hermit as reason
 
     result = reason(study_data)
     q = URIRef("https://w3id.org/peerkg/id/gillard2013/quote/q03")
@@ -99,8 +99,8 @@ def test_hermit_consistent_and_infers_quote_to_construct_links(study_data):
 
 @pytest.mark.java
 def test_hermit_names_an_individual_in_disjoint_classes(study_data):
-    from peerkg.graph.errors import NotConforming
-    from peerkg.ontology.reasoning import reason
+    from peerkg.graph.base.errors import NotConforming
+    from peerkg.ontology.reasoning import run_hermit as reason
 
     broken = Graph() + study_data
     theme = URIRef("https://w3id.org/peerkg/id/gillard2013/theme/building-teams")
@@ -114,8 +114,8 @@ def test_hermit_names_an_individual_in_disjoint_classes(study_data):
 def test_hermit_rejects_a_negative_count(study_data):
     from rdflib import Literal
 
-    from peerkg.graph.errors import NotConforming
-    from peerkg.ontology.reasoning import reason
+    from peerkg.graph.base.errors import NotConforming
+    from peerkg.ontology.reasoning import run_hermit as reason
 
     broken = Graph() + study_data
     group = URIRef("https://w3id.org/peerkg/id/gillard2013/participants/london-manager")

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from peerkg.api.app import create_app
-from peerkg.graph.iris import ID, PK
+from peerkg.graph.base.iris import ID, PK
 
 QUOTE = "gillard2013/quote/q01"
 ENTITIES = {  # one of each kind the issue names, with a label its page must show

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve
 

@@ -12,11 +12,11 @@ import pytest
 from lxml import etree
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
-import peerkg.graph.study as study_module
-from peerkg.graph.iris import OA, PK, PROJECT_AGENT, PROV
+import peerkg.graph.readers.study as study_module
+from peerkg.graph.base.iris import OA, PK, PROJECT_AGENT, PROV
 from peerkg.graph.readers.refi import import_refi, write_package
-from peerkg.graph.study import bundled_studies, read_study
-from peerkg.graph.vocab import read_vocab
+from peerkg.graph.readers.study import bundled_studies, read_study
+from peerkg.graph.readers.vocab import read_vocab
 from peerkg.graph.writers.refi import guid, study_to_qdc, study_to_qdpx
 from tests import refi_archives as qa
 from tests.refi_package_check import assert_exact, load, rows

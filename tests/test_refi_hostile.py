@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers import refi_archive
 from peerkg.graph.readers.refi import import_refi, write_package
 from tests import refi_archives as qa

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi import import_refi, read_mapping, write_package
 from peerkg.graph.readers.refi_offsets import UNITS, Converter
 from tests import refi_archives as qa

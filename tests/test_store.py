@@ -6,7 +6,7 @@ import json
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from peerkg.graph.errors import QueryError, StoreError
+from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.store import EndpointStore, endpoint_urls, open_store
 
 G1 = URIRef("https://example.org/g1")
@@ -58,10 +58,10 @@ def test_bindings_are_typed_terms_not_text(any_store):
 def test_serialize_in_the_engine_formats(any_store):
     any_store.replace_graphs({G1: graph(Literal("a"))})
     query = "SELECT ?o WHERE { ?s ?p ?o }"
-    data = json.loads(any_store.serialize(query, "application/sparql-results+json"))
+    data = json.loads(any_store.query_as(query, "application/sparql-results+json"))
     assert data["head"]["vars"] == ["o"] and data["results"]["bindings"][0]["o"]["value"] == "a"
-    assert any_store.serialize(query, "text/csv").decode().splitlines() == ["o", "a"]
-    turtle = any_store.serialize("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
+    assert any_store.query_as(query, "text/csv").decode().splitlines() == ["o", "a"]
+    turtle = any_store.query_as("CONSTRUCT WHERE { ?s ?p ?o }", "text/turtle")
     assert len(Graph().parse(data=turtle, format="turtle")) == 1
 
 

@@ -5,10 +5,10 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from peerkg.graph.analytics import adjusted_rand_index, analyse, normalised_mutual_information
-from peerkg.graph.errors import InputError
-from peerkg.graph.layout import positions
-from peerkg.graph.views import (
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.viz.analytics import adjusted_rand_index, analyse, normalised_mutual_information
+from peerkg.graph.viz.layout import positions
+from peerkg.graph.viz.views import (
     Filters,
     construct_graph,
     cooccurrence_graph,

@@ -15,10 +15,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.legend import Legend
 
 from peerkg.api.cli import cli
-from peerkg.graph import figures
-from peerkg.graph.exports import cytoscape, dot, export
-from peerkg.graph.layout import positions
-from peerkg.graph.views import VIEWS, Filters, build, theme_graph
+from peerkg.graph.viz import figures
+from peerkg.graph.viz.exports import cytoscape, dot, export
+from peerkg.graph.viz.layout import positions
+from peerkg.graph.viz.views import VIEWS, Filters, build, theme_graph
 from peerkg.queries import registry
 
 SVG = "{http://www.w3.org/2000/svg}"

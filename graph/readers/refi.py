@@ -10,7 +10,7 @@ Three steps, each usable alone:
   ``{relative path: bytes}``, plus a report of what was imported and what was kept aside;
 - :func:`write_package` writes those files into a folder, all or nothing.
 
-Every user error is an :class:`~peerkg.graph.errors.InputError` naming the member, element or
+Every user error is an :class:`~peerkg.graph.base.errors.InputError` naming the member, element or
 line; nothing is written before the whole input has been read and checked.
 """
 
@@ -19,8 +19,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from peerkg.graph.errors import InputError
-from peerkg.graph.located import SLUG
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.readers.fields import SLUG
 from peerkg.graph.readers.refi_archive import open_refi
 from peerkg.graph.readers.refi_mapping import Mapping, read_mapping
 from peerkg.graph.readers.refi_model import Project

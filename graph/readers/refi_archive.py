@@ -2,7 +2,7 @@
 
 Contract: :func:`open_refi` never writes anything, never reads a file outside the archive (or,
 for ``relative://`` sources, outside the folder that holds the input file), and stops with an
-:class:`~peerkg.graph.errors.InputError` naming the member for anything hostile or broken:
+:class:`~peerkg.graph.base.errors.InputError` naming the member for anything hostile or broken:
 
 - member names that are absolute or climb out with ``..`` (zip slip), or backslash paths;
 - more than :data:`MAX_MEMBERS` members, a member larger than :data:`MAX_MEMBER`, more than
@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 
 MAX_MEMBERS = 20_000
 MAX_MEMBER = 512 * 2**20  # bytes in one member once decompressed

@@ -22,8 +22,8 @@ to a study package. Every key is optional; an unknown key is an error naming its
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peerkg.graph.errors import InputError
-from peerkg.graph.located import Field, read_yaml
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.readers.fields import Field, read_yaml
 from peerkg.graph.readers.refi_offsets import UNITS
 
 CHOICES = {

@@ -21,7 +21,7 @@ habit (from ``origin``); then the spec.
 import re
 from bisect import bisect_left
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi_model import Project
 
 UNITS = ("codepoint", "utf16", "codepoint-lf", "utf16-lf")

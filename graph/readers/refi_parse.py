@@ -10,14 +10,14 @@ library validates against the XSDs in the tests.
 
 Namespaces: ``urn:QDA-XML:project:1.0`` and the variants seen in the wild (``1:0``, ``0:4``,
 none) are accepted. Contract: every reference by GUID (code, user, variable, source, selection,
-note) must resolve, else :class:`~peerkg.graph.errors.InputError` naming the element and line.
+note) must resolve, else :class:`~peerkg.graph.base.errors.InputError` naming the element and line.
 """
 
 import re
 
 from lxml import etree
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi_archive import Archive
 from peerkg.graph.readers.refi_model import (
     Case,

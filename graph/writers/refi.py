@@ -32,7 +32,7 @@ from lxml import etree
 from rdflib import RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
-from peerkg.graph.iris import OA, PK, PROJECT_AGENT, PROV
+from peerkg.graph.base.iris import OA, PK, PROJECT_AGENT, PROV
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

@@ -1,7 +1,7 @@
 """The shared vocabulary: stakeholder groups and literature constructs, used by every study.
 
 Read from ``graph/vocab/{stakeholders,constructs}.yaml`` (format: docs/study-format.md) into
-SKOS concept schemes in their own named graph (:data:`~peerkg.graph.iris.VOCAB_GRAPH`). The
+SKOS concept schemes in their own named graph (:data:`~peerkg.graph.base.iris.VOCAB_GRAPH`). The
 definitions are the project's own words, so each concept is attributed to the project.
 """
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal
 
-from peerkg.graph.iris import PK, PROJECT_AGENT, PROV, shared
-from peerkg.graph.located import read_yaml
+from peerkg.graph.base.iris import PK, PROJECT_AGENT, PROV, shared
+from peerkg.graph.readers.fields import read_yaml
 
-BUNDLED = Path(__file__).parent / "vocab"
+BUNDLED = Path(__file__).parent.parent / "vocab"
 
 
 @dataclass

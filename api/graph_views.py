@@ -1,9 +1,9 @@
 """The interactive theme graph: the page ``/graph`` and the JSON it draws from.
 
 * ``GET /graph``: the page (Cytoscape.js, vendored under ``static/vendor/cytoscape``).
-* ``GET /api/graph/themes|cooccurrence|constructs``: a view (peerkg.graph.views) as Cytoscape.js
-  elements JSON (peerkg.graph.exports.cytoscape); the co-occurrence view also carries
-  ``analytics`` (peerkg.graph.analytics.analyse).
+* ``GET /api/graph/themes|cooccurrence|constructs``: a view (peerkg.graph.viz.views) as Cytoscape.js
+  elements JSON (peerkg.graph.viz.exports.cytoscape); the co-occurrence view also carries
+  ``analytics`` (peerkg.graph.viz.analytics.analyse).
 * ``GET /api/graph/analytics``: the analytics of the code co-occurrence graph alone.
 * ``GET /api/graph/facets``: the values each filter can take.
 
@@ -14,13 +14,13 @@ in the one JSON error shape of peerkg.api.errors.
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
-from peerkg.api.app import get_store
-from peerkg.graph.analytics import analyse
-from peerkg.graph.errors import InputError
-from peerkg.graph.exports import cytoscape
-from peerkg.graph.views import VIEWS, Filters, build, cooccurrence_graph, facets
+from peerkg.api.store import get_store
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.viz.analytics import analyse
+from peerkg.graph.viz.exports import cytoscape
+from peerkg.graph.viz.views import VIEWS, Filters, build, cooccurrence_graph, facets
 
-bp = Blueprint("graph_pages", __name__)
+bp = Blueprint("graph_views", __name__)
 FILTERS = ("study", "site", "stakeholder", "construct")
 
 
@@ -47,7 +47,7 @@ def analytics():
 
 
 @bp.get("/api/graph/<view>")
-def graph(view: str):
+def graph_json(view: str):
     if view not in VIEWS:
         abort(404, f"no graph view '{view}' (views: {', '.join(VIEWS)})")
     g = build(get_store(), view, _filters())

@@ -1,7 +1,7 @@
 """Read a study package (docs/study-format.md) into the RDF graph of one study.
 
 :func:`read_study` checks everything a user can get wrong (syntax, missing fields and columns,
-unknown or duplicate ids) and raises :class:`~peerkg.graph.errors.InputError` naming the file,
+unknown or duplicate ids) and raises :class:`~peerkg.graph.base.errors.InputError` naming the file,
 line or row and field, before anything reaches a store. What the authors reported is attributed
 to them; what the project reconstructed (codes, categories, codings, curated links) to the
 project agent, with PROV-O.
@@ -13,13 +13,13 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from peerkg.graph.errors import InputError
-from peerkg.graph.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
-from peerkg.graph.iris import study_iri as _study_iri
-from peerkg.graph.located import Field, read_csv, read_yaml
-from peerkg.graph.vocab import Vocab
+from peerkg.graph.base.errors import InputError
+from peerkg.graph.base.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
+from peerkg.graph.base.iris import study_iri as _study_iri
+from peerkg.graph.readers.fields import Field, read_csv, read_yaml
+from peerkg.graph.readers.vocab import Vocab
 
-BUNDLED = Path(__file__).parent / "studies"
+BUNDLED = Path(__file__).parent.parent / "studies"
 QUOTE_COLUMNS = ["id", "site", "stakeholder", "attribution", "theme", "codes", "text"]
 EVIDENCE_COLUMNS = ["quote", "construct", "stance", "asserted_by", "basis"]
 REFERENCE_TYPES = {

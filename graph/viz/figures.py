@@ -1,10 +1,10 @@
 """Publication figures of the graph views, drawn with matplotlib (no pyplot state).
 
-:func:`render` draws a view at the positions of peerkg.graph.layout, one point of layout per
+:func:`render` draws a view at the positions of peerkg.graph.viz.layout, one point of layout per
 point on the page, so labels are set at their true size (7 pt; legend titles 7.5 pt, column
 headings 8 pt) and cannot collide, and the figure's size is its size in print: the themes
 figure of the bundled study is about 6.6 × 8.7 in, so it fits a journal page (17 cm text width)
-without shrinking. Nodes are coloured from the Okabe–Ito palette (peerkg.graph.palette) and their
+without shrinking. Nodes are coloured from the Okabe–Ito palette (peerkg.graph.viz.style) and their
 area is proportional to the number of quotes; edge width grows with weight. A legend explains
 colours, sizes and edges. SVG keeps text as text (``svg.fonttype: none``), so labels stay
 searchable and editable, and carries no date, and nodes and edges are drawn in a fixed order, so
@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from peerkg.graph.layout import (
+from peerkg.graph.viz.layout import (
     FONT_SIZE,
     LABEL_OFFSET,
     LAYERS,
@@ -33,7 +33,7 @@ from peerkg.graph.layout import (
     text_width,
     wrap,
 )
-from peerkg.graph.palette import KIND_COLOURS, node_colour, theme_colour
+from peerkg.graph.viz.style import KIND_COLOURS, node_colour, theme_colour
 
 DPI = 300
 MARGIN = 6.0

@@ -1,4 +1,4 @@
-"""Network measures that help interpret a code co-occurrence graph (peerkg.graph.views).
+"""Network measures that help interpret a code co-occurrence graph (peerkg.graph.viz.views).
 
 :func:`analyse` gives each code its degree, strength (summed edge weights), betweenness
 centrality and a Louvain community (https://doi.org/10.1088/1742-5468/2008/10/P10008, networkx

@@ -1,4 +1,4 @@
-"""Writing the graph views (peerkg.graph.views) in exchange formats.
+"""Writing the graph views (peerkg.graph.viz.views) in exchange formats.
 
 * GraphML (http://graphml.graphdrawing.org/) and GEXF 1.2 (https://gexf.net/): for Gephi,
   Cytoscape desktop and yEd. These hold only scalar attributes, so the breakdowns are flattened:
@@ -8,13 +8,13 @@
 * Cytoscape.js elements JSON (https://js.cytoscape.org/#notation/elements-json):
   ``{"elements": {"nodes": [{"data": {...}, "position": {x, y}, "classes": kind}],
   "edges": [{"data": {"id", "source", "target", ...}}]}, "quotes": {...}, "view", "filters"}``,
-  with the deterministic positions of peerkg.graph.layout and, for drawing as the figures do,
+  with the deterministic positions of peerkg.graph.viz.layout and, for drawing as the figures do,
   each node's ``colour``, ``size`` (diameter) and ``text`` (its label wrapped into lines).
 * DOT (Graphviz), written here: flattened attributes, nodes filled with their colour
-  (peerkg.graph.palette).
+  (peerkg.graph.viz.style).
 
 :func:`export` picks one by name; :data:`FORMATS` lists them (the figures are in
-peerkg.graph.figures).
+peerkg.graph.viz.figures).
 """
 
 import io
@@ -22,8 +22,8 @@ import json
 
 import networkx as nx
 
-from peerkg.graph.layout import node_diameter, positions, wrap
-from peerkg.graph.palette import node_colour
+from peerkg.graph.viz.layout import node_diameter, positions, wrap
+from peerkg.graph.viz.style import node_colour
 
 FLATTENED = {"sites": "site", "stakeholders": "stakeholder", "themes": "theme"}
 
@@ -119,7 +119,7 @@ FORMATS = (*TEXT, "svg", "png")
 def export(g: nx.Graph, fmt: str) -> bytes:
     """``g`` written as ``fmt`` (one of :data:`FORMATS`); KeyError for another name."""
     if fmt in ("svg", "png"):
-        from peerkg.graph.figures import render
+        from peerkg.graph.viz.figures import render
 
         return render(g, fmt)
     return TEXT[fmt](g)

@@ -1,0 +1,73 @@
+"""What the JSON API and the pages show: named-query rows as JSON values, the theme tree and
+pages of quotes. Both blueprints build on these, so a page and its JSON never disagree."""
+
+from rdflib import Literal
+from rdflib.term import Node
+from werkzeug.exceptions import BadRequest
+
+from peerkg.api.store import get_store
+from peerkg.graph.store import Table
+from peerkg.queries import registry
+
+QUOTE_FILTERS = ("construct", "site", "stakeholder", "theme", "study", "text")
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+
+
+def json_value(term: Node | None):
+    """A JSON value for an RDF term: numbers for numeric literals, else its string form."""
+    if term is None:
+        return None
+    if isinstance(term, Literal) and isinstance(term.toPython(), int | float):
+        return term.toPython()
+    if isinstance(term, Literal) and term.datatype and str(term.datatype).endswith("#decimal"):
+        return float(term)
+    return str(term)
+
+
+def records(table: Table) -> list[dict]:
+    return [{c: json_value(t) for c, t in zip(table.columns, row, strict=True)} for row in table.rows]
+
+
+def named_rows(name: str, params: dict[str, str] | None = None) -> list[dict]:
+    return records(registry()[name].run(get_store(), params or {}))
+
+
+def theme_tree() -> list[dict]:
+    """Themes in study order, each with its categories and their codes (with quote counts)."""
+    nested: dict[str, dict] = {}
+    for row in named_rows("themes"):
+        theme = nested.setdefault(row["theme"], {
+            "theme": row["theme"], "label": row["theme_label"], "study": row["study"],
+            "study_label": row["study_label"], "categories": {}})
+        if row["category"] is None:
+            continue
+        category = theme["categories"].setdefault(row["category"], {
+            "category": row["category"], "label": row["category_label"], "codes": []})
+        category["codes"].append({"code": row["code"], "label": row["code_label"],
+                                  "quotes": row["quotes"]})
+    for theme in nested.values():
+        theme["categories"] = list(theme["categories"].values())
+    return list(nested.values())
+
+
+def quote_page(args) -> dict:
+    """Quotes matching the filters in ``args``, one page of them: ``total`` matches, and the
+    page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes."""
+    filters = {k: args[k] for k in QUOTE_FILTERS if args.get(k)}
+    limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    offset = _integer(args, "offset", 0, 0, None)
+    rows = named_rows("quote-search", filters)
+    for row in rows:
+        row["constructs"] = row["constructs"].split() if row["constructs"] else []
+    return {"total": len(rows), "offset": offset, "limit": limit, "filters": filters,
+            "quotes": rows[offset:offset + limit]}
+
+
+def _integer(args, name: str, default: int, low: int, high: int | None) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        bounds = f"{low}..{high}" if high is not None else f"{low} or more"
+        raise BadRequest(f"'{name}' must be an integer in {bounds}, not {raw!r}")
+    return int(raw)

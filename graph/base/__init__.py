@@ -1,0 +1,1 @@
+"""The base layer: the error family and the IRI scheme every other layer builds on."""

@@ -1,0 +1,138 @@
+"""What peerkg needs from a store: the :class:`Store` interface and the values it returns.
+
+Both implementations keep one named graph per study and answer queries with the union of all
+named graphs as the default graph (DESIGN.md). Every method raises
+:class:`~peerkg.graph.base.errors.StoreError` or :class:`~peerkg.graph.base.errors.QueryError`,
+never a backend's own exception.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from peerkg.graph.base.errors import StoreError
+from peerkg.graph.store.binding import iri
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+class QueryTimeout(StoreError):
+    """A query ran past the store's time limit; it was stopped and its results dropped."""
+
+
+class ResultTooLarge(StoreError):
+    """A result grew past the size cap the caller set; it was dropped."""
+
+
+@dataclass
+class Response:
+    """An engine's answer to a SPARQL 1.1 Protocol request, as a server would send it."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class Table:
+    """A SELECT result: the column names in order, and one tuple of terms (or None) per row."""
+
+    columns: list[str]
+    rows: list[tuple[Node | None, ...]]
+
+    def dicts(self) -> list[dict[str, Node | None]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class Store(ABC):
+    """The store contract; tests/test_store.py runs the same checks on every implementation."""
+
+    location: str
+
+    @abstractmethod
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> Table:
+        """Run a SELECT query; ``bindings`` pre-bind variables (names without '?')."""
+
+    @abstractmethod
+    def query_as(self, query: str, media_type: str,
+                 bindings: Mapping[str, Node] | None = None) -> bytes:
+        """Run any query and return its results serialised by the engine as ``media_type``
+        (SPARQL JSON, XML, CSV or TSV for SELECT/ASK; an RDF format for graphs)."""
+
+    @abstractmethod
+    def update(self, update: str) -> None:
+        """Run a SPARQL 1.1 Update, atomically."""
+
+    @abstractmethod
+    def run_protocol(self, operation: str, text: str, dataset: Mapping[str, list[str]],
+                     result_type: str, graph_type: str,
+                     max_bytes: int | None = None) -> Response:
+        """Run a SPARQL 1.1 Protocol operation (https://www.w3.org/TR/sparql11-protocol/)
+        as a SPARQL server would, and return the engine's :class:`Response` unchanged.
+
+        ``operation`` is ``"query"`` or ``"update"``; ``dataset`` maps the protocol's dataset
+        parameters (``default-graph-uri``/``named-graph-uri``, or ``using-graph-uri``/
+        ``using-named-graph-uri``) to IRIs; without them the default graph is the union of the
+        named graphs. Solutions and booleans are written as ``result_type``, graphs as
+        ``graph_type``. A malformed request is a 400 Response carrying the parser's message.
+        Raises QueryTimeout past the store's time limit, ResultTooLarge when the body would
+        exceed ``max_bytes``, StoreError when the engine cannot be reached.
+        """
+
+    @abstractmethod
+    def dump(self) -> bytes:
+        """All named graphs as N-Quads."""
+
+    def replace_graphs(self, graphs: Mapping[URIRef, Graph]) -> None:
+        """Make each graph the whole content of the named graph it is keyed by, all in one
+        SPARQL Update, which both backends run as one transaction: if it fails, the store is as
+        it was."""
+        parts = []
+        for name, graph in graphs.items():
+            parts.append(f"DROP SILENT GRAPH <{iri(name)}>")
+            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{graph.serialize(format='nt')}}} }}")
+        if parts:
+            self.update(" ;\n".join(parts))
+
+    def drop_graph(self, name: URIRef) -> None:
+        self.update(f"DROP SILENT GRAPH <{iri(name)}>")
+
+    def graphs(self) -> list[str]:
+        """The names of the non-empty named graphs, sorted."""
+        table = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(str(row[0]) for row in table.rows)
+
+    def is_empty(self) -> bool:
+        """True if no named graph holds a triple."""
+        return not self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1").rows
+
+    def export(self, media_type: str, graph: str | None = None,
+               prefixes: Mapping[str, str] | None = None) -> bytes:
+        """The named graphs (or just ``graph``) serialised by Oxigraph as ``media_type``.
+
+        Dataset formats (TriG, N-Quads, JSON-LD) keep the graph names; graph formats (Turtle,
+        N-Triples, RDF/XML) get the merged triples. Raises StoreError for an unknown graph.
+        """
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise StoreError(f"cannot export as {media_type}")
+        quads = list(ox.parse(self.dump(), format=ox.RdfFormat.N_QUADS))
+        if graph is not None:
+            quads = [q for q in quads if str(q.graph_name.value) == graph]
+            if not quads:
+                raise StoreError(f"no graph {graph} in the store (it has: {', '.join(self.graphs())})")
+        items = quads if fmt.supports_datasets else list(dict.fromkeys(q.triple for q in quads))
+        return ox.serialize(items, format=fmt, prefixes=dict(prefixes or {}))
+
+    def close(self) -> None:  # noqa: B027 (a store with nothing to release need not override it)
+        """Release the store; closing twice is harmless."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,38 @@
+"""Binding parameters into query text safely: IRIs are checked, values go in as RDF terms.
+
+Parameters are bound by the engine, never formatted into the query: a one-row ``VALUES`` block
+of typed RDF terms opens the query's WHERE group, on every backend alike (pyoxigraph's
+``substitutions`` would only bind projected variables).
+"""
+
+import re
+from collections.abc import Mapping
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from peerkg.graph.base.errors import QueryError
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def iri(term) -> str:
+    """An IRI safe to write between angle brackets, or QueryError."""
+    value = str(term)
+    if not value or any(c in value for c in '<>"{}|^`\\ \n\t'):
+        raise QueryError(f"not a valid IRI: {value!r}")
+    return value
+
+
+def with_values(query: str, bindings: Mapping[str, Node]) -> str:
+    """Pre-bind variables as pyoxigraph's substitutions do: a one-row VALUES block of RDF terms
+    placed first in the query's top-level WHERE group, so later BINDs and filters see it."""
+    names = " ".join(f"?{k}" for k in bindings)
+    terms = " ".join(
+        f"<{iri(v)}>" if isinstance(v, URIRef) else v.n3() for v in bindings.values()
+    )
+    body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+    match = _WHERE.search(body)
+    if not match:
+        raise QueryError("parameters need a query with a WHERE clause")
+    return f"{body[: match.end()]} VALUES ({names}) {{ ({terms}) }}{body[match.end():]}"

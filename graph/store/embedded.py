@@ -1,0 +1,132 @@
+"""The embedded store: pyoxigraph in this process, on a RocksDB directory or in memory."""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from peerkg.graph.base.errors import QueryError, StoreError
+from peerkg.graph.store.base import PLAIN_TEXT, Response, ResultTooLarge, Store, Table
+from peerkg.graph.store.binding import iri, with_values
+
+MEMORY = ":memory:"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def from_ox(term) -> Node | None:
+    """A pyoxigraph term as an rdflib term (RDF 1.1: a plain literal is an xsd:string)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+@contextmanager
+def _translate(what: str) -> Iterator[None]:
+    """pyoxigraph's exceptions as ours. A syntax error is the user's (QueryError); so is a
+    query failing as it runs (a bad regex, an unreachable SERVICE); an update failing as it
+    runs is a failure of the store (StoreError)."""
+    failure = QueryError if what == "query" else StoreError
+    try:
+        yield
+    except SyntaxError as e:
+        raise QueryError(f"SPARQL {what} syntax error: {e}") from None
+    except (OSError, ValueError, RuntimeError) as e:
+        raise failure(f"{what} failed: {e}") from None
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store in this process: a RocksDB directory, or ``:memory:``.
+
+    Only one process may open a directory store; a second gets StoreError saying so.
+    """
+
+    def __init__(self, location: str):
+        self.location = location
+        try:
+            if location == MEMORY:
+                self._store = ox.Store()
+            else:
+                Path(location).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(location)
+        except OSError as e:
+            raise StoreError(
+                f"cannot open the store at {location}: {e}. Another peerkg process (for "
+                "example 'peerkg serve') may hold it; stop it or use --store elsewhere."
+            ) from None
+
+    def _query(self, query: str, bindings: Mapping[str, Node] | None, **options):
+        if bindings:
+            query = with_values(query, bindings)
+        with _translate("query"):
+            return self._store.query(query, **(options or {"use_default_graph_as_union": True}))
+
+    def select(self, query, bindings=None):
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        columns = [v.value for v in result.variables]
+        rows = [tuple(from_ox(s[c]) for c in columns) for s in result]
+        return Table(columns, rows)
+
+    def query_as(self, query, media_type, bindings=None):
+        result = self._query(query, bindings)
+        fmt = _format(result, media_type)
+        if fmt is None:
+            raise QueryError(f"cannot serialise these results as {media_type}")
+        return result.serialize(format=fmt)
+
+    def update(self, update):
+        with _translate("update"):
+            self._store.update(update)
+
+    def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
+        """See :meth:`Store.run_protocol`. In process there is no time limit (pyoxigraph
+        cannot cancel a query); ``peerkg serve`` runs queries on an Oxigraph server for that."""
+        graphs = {k: [ox.NamedNode(iri(v)) for v in vs] for k, vs in dataset.items() if vs}
+        try:
+            if operation == "update":
+                if graphs:
+                    return Response(400, PLAIN_TEXT, b"using-graph-uri and using-named-graph-uri "
+                                                     b"need a SPARQL server (peerkg serve)")
+                self.update(text)
+                return Response(204, PLAIN_TEXT, b"")
+            options = ({"default_graph": graphs.get("default-graph-uri", []),
+                        "named_graphs": graphs.get("named-graph-uri", [])} if graphs else {})
+            result = self._query(text, None, **options)
+        except QueryError as e:
+            return Response(400, PLAIN_TEXT, str(e).encode())
+        media_type = graph_type if isinstance(result, ox.QueryTriples) else result_type
+        body = result.serialize(format=_format(result, media_type))
+        if max_bytes is not None and len(body) > max_bytes:
+            raise ResultTooLarge(f"the result is larger than {max_bytes} bytes")
+        return Response(200, media_type, body)
+
+    def dump(self):
+        return self._store.dump(format=ox.RdfFormat.N_QUADS)
+
+    def close(self):
+        if getattr(self, "_store", None) is None:
+            return
+        if self.location != MEMORY:
+            self._store.flush()
+        del self._store
+
+
+def _format(result, media_type: str):
+    """The pyoxigraph format for writing ``result`` as ``media_type``, or None."""
+    if isinstance(result, ox.QueryTriples):
+        return ox.RdfFormat.from_media_type(media_type)
+    return ox.QueryResultsFormat.from_media_type(media_type)
