@@ -5,8 +5,10 @@ import random
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
+from peerkg.api.cli import cli
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi import import_refi, read_mapping, write_package
 from peerkg.graph.readers.refi_offsets import UNITS, Converter
@@ -271,3 +273,23 @@ def test_package_folder_must_be_new_or_empty(tmp_path):
 def test_study_id_must_be_a_slug(tmp_path):
     with pytest.raises(InputError, match="--study: 'My Study' is not a valid study id"):
         import_refi(qa.atlas(tmp_path), "My Study")
+
+
+# -- the command line --------------------------------------------------------------------------
+
+def test_import_command_writes_the_package_and_reports(tmp_path):
+    result = CliRunner().invoke(cli, ["import", str(qa.media(tmp_path)), "--study", "media",
+                                      "-o", str(tmp_path / "pkg")])
+    assert result.exit_code == 0, result.output
+    assert "Imported media.qdpx: 1 codes, 0 categories, 0 themes, 2 coders" in result.stderr
+    assert "kept aside: pdf source 'Leaflet.pdf'" in result.stderr
+    assert load(tmp_path / "pkg", "study.yaml")["id"] == "media"
+
+
+def test_import_command_bad_input_is_exit_2_and_writes_nothing(tmp_path):
+    path = qa.qdpx(tmp_path / "slip.qdpx", qa.project(""), {"../evil.txt": "x"})
+    result = CliRunner().invoke(cli, ["import", str(path), "--study", "s", "-o", str(tmp_path / "pkg")])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: slip.qdpx: member '../evil.txt': has a name that points outside "
+                             "the archive (zip slip); refusing the whole archive\n")
+    assert not (tmp_path / "pkg").exists()
