@@ -294,3 +294,22 @@ def test_load_a_qdpx_in_one_transaction(run, tmp_path):
     quotes = run("query", "quotes", "--format", "csv").stdout
     for text in qa.NVIVO_QUOTES:
         assert text.replace("\r\n", "\n") in quotes.replace("\r\n", "\n")
+
+
+def test_codebook_round_trip(gillard, tmp_path):
+    path = tmp_path / "gillard.qdc"
+    path.write_bytes(study_to_qdc(gillard.graph, gillard.iri))
+    files, report = import_refi(path, "codebook-only")
+    out = write_package(files, tmp_path / "book")
+    g = gillard.graph
+    book = load(out, "codebook.yaml")
+    parents = {c["label"]: c["category"] for c in book["codes"]}
+    categories = {c["id"]: c["label"] for c in book["categories"]}
+    assert {(str(g.value(c, SKOS.prefLabel)), str(g.value(g.value(c, SKOS.broader), SKOS.prefLabel)))
+            for c in g.subjects(RDF.type, PK.Code)} == {(k, categories[v]) for k, v in parents.items()}
+    themes = [t["label"] for t in load(out, "study.yaml")["themes"]]
+    assert themes == [str(g.value(t, SKOS.prefLabel)) for t in sorted(
+        g.subjects(PK.inStudy, gillard.iri), key=lambda t: int(g.value(t, PK.order) or 0))
+        if (t, RDF.type, PK.Theme) in g]
+    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml", "study.yaml"]
+    assert report.counts["quotes"] == 0 and report.offsets == ""

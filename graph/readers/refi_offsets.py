@@ -96,6 +96,8 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
         if sel.raw_start < 0 or sel.raw_end < sel.raw_start:
             raise InputError(f"startPosition {sel.raw_start} and endPosition {sel.raw_end} do not "
                              "make a range", sel.where)
+    if not selections:
+        return
     converters: dict[tuple[str, str], Converter] = {}
 
     def place(sel, src, unit):

@@ -144,8 +144,6 @@ class _Builder:
                     and code.guid not in used):
                 local = self.ids.mint("category", code.guid, code.name)
                 categories.append({"id": local, "label": code.name, "definition": code.description})
-                self.describe("category", local, code)
-                continue
         for code in codes.values():
             if ("category", code.guid) in self.ids.by_guid:
                 continue
@@ -248,7 +246,8 @@ class _Builder:
             row["note"] = "\n".join(notes)
             rows.append(row)
             self.describe("source", local, src)
-        self.files["sources.csv"] = _csv(SOURCE_COLUMNS, rows)
+        if rows:
+            self.files["sources.csv"] = _csv(SOURCE_COLUMNS, rows)
 
     def participants(self) -> None:
         self.participant_of_source: dict[str, str] = {}
@@ -340,8 +339,9 @@ class _Builder:
             quotes.append(self.quote(guid, start, end, sels, codings))
         self.count["quotes"], self.count["codings"] = len(quotes), len(codings)
         self.count["segments"] = len(segments)
-        self.files["quotes.csv"] = _csv(QUOTE_COLUMNS, quotes)
-        self.files["codings.csv"] = _csv(CODING_COLUMNS, codings)
+        if quotes:
+            self.files["quotes.csv"] = _csv(QUOTE_COLUMNS, quotes)
+            self.files["codings.csv"] = _csv(CODING_COLUMNS, codings)
         if segments:
             self.files["segments.csv"] = _csv(SEGMENT_COLUMNS, segments)
 
