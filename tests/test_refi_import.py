@@ -268,6 +268,9 @@ def test_package_folder_must_be_new_or_empty(tmp_path):
     with pytest.raises(InputError, match="outside the package folder"):
         write_package({"../evil.txt": b"x"}, tmp_path / "new")
     assert not (tmp_path / "new").exists() and not (tmp_path / "evil.txt").exists()
+    with pytest.raises(OSError):  # 'a' is written as a file, so 'a/b' cannot be: all is undone
+        write_package({"a": b"1", "a/b": b"2"}, tmp_path / "half")
+    assert not (tmp_path / "half").exists()
 
 
 def test_study_id_must_be_a_slug(tmp_path):

@@ -14,9 +14,7 @@ Every user error is an :class:`~peerkg.graph.base.errors.InputError` naming the 
 line; nothing is written before the whole input has been read and checked.
 """
 
-import os
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from peerkg.graph.base.errors import InputError
@@ -55,11 +53,11 @@ def refi_to_package(model: Project, study_id: str, mapping: Mapping | None = Non
 
 
 def write_package(files: dict[str, bytes], out_dir: Path) -> Path:
-    """Write ``files`` into ``out_dir`` (created; it must not exist or be empty).
+    """Write ``files`` into ``out_dir`` (created if absent; it must otherwise be empty).
 
-    The files are written to a temporary folder beside ``out_dir`` and moved into place at the
-    end, so a failure leaves nothing behind. A path that is absolute or climbs with ``..`` is
-    refused before anything is written."""
+    Nothing is written outside ``out_dir``: a path that is absolute or climbs with ``..`` is
+    refused before anything is written. If writing fails part way, what was written is removed
+    again (and ``out_dir`` too, if this call created it), so a failure leaves nothing behind."""
     out_dir = Path(out_dir)
     for name in files:
         pure = PurePosixPath(name)
@@ -68,19 +66,18 @@ def write_package(files: dict[str, bytes], out_dir: Path) -> Path:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise InputError("exists and is not an empty folder; choose a new output folder",
                          str(out_dir))
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=parent))
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
     try:
         for name, data in sorted(files.items()):
-            target = tmp / name
+            target = out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        if out_dir.exists():
-            out_dir.rmdir()
-        os.replace(tmp, out_dir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for child in list(out_dir.iterdir()):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if created:
+            out_dir.rmdir()
         raise
     return out_dir
 

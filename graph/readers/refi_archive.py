@@ -23,8 +23,8 @@ from pathlib import Path, PurePosixPath
 from peerkg.graph.base.errors import InputError
 
 MAX_MEMBERS = 20_000
-MAX_MEMBER = 512 * 2**20  # bytes in one member once decompressed
-MAX_TOTAL = 2 * 2**30  # bytes in all members read, once decompressed
+MAX_MEMBER = 256 * 2**20  # bytes in one member once decompressed
+MAX_TOTAL = 2**30  # bytes in all members read, once decompressed
 MAX_RATIO = 200  # decompressed / compressed, for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 2**20
 MAX_XML = 256 * 2**20  # bytes of project XML

@@ -36,6 +36,7 @@ from peerkg.graph.readers.refi_model import (
 GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 AUDIO = {".mp3", ".m4a", ".wav", ".aac", ".ogg", ".oga", ".flac", ".wma", ".aif", ".aiff", ".opus"}
 VIDEO = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".wmv", ".mpg", ".mpeg", ".webm", ".3gp"}
+MAX_MEDIA_COPY = 64 * 2**20  # media files larger than this stay in the archive, noted
 MEDIA_ELEMENTS = {"PictureSource": "image", "PDFSource": "pdf", "AudioSource": "audio",
                   "VideoSource": "video"}
 SELECTION_KINDS = {"PictureSelection": "image", "PDFSelection": "pdf", "AudioSelection": "audio",
@@ -354,6 +355,11 @@ class _Parser:
             if member is None:
                 raise InputError(f"names the file '{src.path}', which is not in the archive "
                                  "(missing member)", src.where)
+            size = self.archive.members[member.lower()].file_size
+            if size > MAX_MEDIA_COPY:
+                src.missing = (f"the file {member} is {size} bytes, more than peerkg copies "
+                               f"({MAX_MEDIA_COPY}); take it from the archive yourself")
+                return
             src.data, src.media_name = self.archive.read_member(member), member
         else:
             src.missing = f"an external file ({src.path}), not in the archive"
