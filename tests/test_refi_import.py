@@ -11,7 +11,7 @@ from lxml import etree
 from peerkg.api.cli import cli
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi import import_refi, read_mapping, write_package
-from peerkg.graph.readers.refi_offsets import UNITS, Converter
+from peerkg.graph.readers.refi_offsets import UNITS, Converter, odd_characters
 from tests import refi_archives as qa
 from tests.refi_package_check import assert_exact, load, rows
 
@@ -126,7 +126,7 @@ def test_unit_found_from_selection_names_whatever_the_tool(tmp_path):
 
 def test_unit_found_from_word_boundaries_without_names_or_a_known_tool(tmp_path):
     out, report = imported(qa.nvivo(tmp_path, origin="Some QDA tool 1.0"), tmp_path)
-    assert "8 of 8 boundaries fall between words, 4 under codepoint-lf" in report.offsets
+    assert "8 of 8 boundaries cut no word or CRLF, 3 under codepoint, 4 under codepoint-lf" in report.offsets
     assert report.offsets.startswith("utf16")
     assert [q["text"] for q in assert_exact(out)] == sorted(qa.NVIVO_QUOTES, key=qa.NVIVO_TEXT.index)
 
@@ -136,8 +136,9 @@ def test_mapping_can_force_the_unit(tmp_path):
     out, report = imported(archive, tmp_path, "offsets: utf16\n")
     assert report.offsets == "utf16 (forced by the mapping file)"
     assert [q["text"] for q in assert_exact(out)] == sorted(qa.NVIVO_QUOTES, key=qa.NVIVO_TEXT.index)
-    with pytest.raises(InputError, match="fall outside the text .* or split a character"):
-        import_refi(archive, "s", _mapping(tmp_path, "offsets: codepoint\n"))
+    files, report = import_refi(archive, "s", _mapping(tmp_path, "offsets: codepoint\n"))
+    assert report.offsets == "codepoint (forced by the mapping file)"
+    assert f",{qa.NVIVO_QUOTES[0]}," not in files["quotes.csv"].decode("utf-8")  # the wrong unit, as asked
 
 
 def _mapping(tmp_path, text):
@@ -239,7 +240,7 @@ def test_every_unit_maps_back_to_the_same_code_points():
         boundaries = [i for i in range(len(text) + 1)
                       if not (0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n")]
         for unit in UNITS:
-            conv = Converter(text, unit)
+            conv = Converter(text, unit, *odd_characters(text))
             for cp in boundaries:
                 prefix = text[:cp]
                 units = len(prefix.encode("utf-16-le")) // 2 if unit.startswith("utf16") else len(prefix)

@@ -12,9 +12,9 @@ End positions are exclusive (ATLAS.ti's Annex A.2 example and the NVivo export a
 is always the source file without its byte-order mark.
 
 :func:`detect_unit` tries every unit on every text selection of the project: a unit is out if
-any position falls outside its text, inside a surrogate pair or between CR and LF; among the
-rest, the one under which most selection names equal (or, for names cut with '…', start) the
-text they select wins; then the one whose boundaries cut fewest words; then the vendor's known
+any position falls outside its text or inside a surrogate pair; among the rest, the one under
+which most selection names equal (or, for names cut with '…', start) the text they select wins;
+then the one whose boundaries cut fewest words and CRLFs; then the vendor's known
 habit (from ``origin``); then the spec.
 """
 
@@ -32,36 +32,39 @@ class Converter:
     """Maps positions counted in ``unit`` to code-point offsets into ``text``.
 
     Only the characters whose width differs from one (astral characters: two UTF-16 units; the
-    LF of a CRLF under a ``-lf`` unit: none) are listed, so memory stays proportional to them.
+    LF of a CRLF under a ``-lf`` unit: none) are listed, so memory stays proportional to them,
+    and a position is converted with one binary search.
     """
 
-    def __init__(self, text: str, unit: str):
+    def __init__(self, text: str, unit: str, astral: list[int], lfs: list[int]):
         self.text = text
-        utf16, lf = unit.startswith("utf16"), unit.endswith("-lf")
-        self.odd: list[int] = []  # code-point indices of odd characters
-        self.before: list[int] = [0]  # before[k]: total extra width of the first k odd characters
-        pattern = "|".join(p for p, on in (("[\\U00010000-\\U0010FFFF]", utf16), ("(?<=\\r)\\n", lf)) if on)
-        for m in re.finditer(pattern, text) if pattern else ():
-            self.odd.append(m.start())
-            self.before.append(self.before[-1] + (-1 if m.group() == "\n" else 1))
-
-    def units(self, cp: int) -> int:
-        """How many units the first ``cp`` code points take."""
-        return cp + self.before[bisect_left(self.odd, cp)]
+        marks = sorted([(i, 1) for i in astral] * unit.startswith("utf16")
+                       + [(i, -1) for i in lfs] * unit.endswith("-lf"))
+        self.delta = [d for _, d in marks]
+        self.before = [0]  # before[k]: total extra width of the first k odd characters
+        for d in self.delta:
+            self.before.append(self.before[-1] + d)
+        self.starts = [i + self.before[k] for k, (i, _) in enumerate(marks)]  # unit where each starts
+        self.length = len(text) + self.before[-1]
 
     def to_codepoint(self, pos: int) -> int | None:
         """The code-point offset at unit position ``pos``; None if outside the text or inside a
         character (a surrogate pair). Under ``-lf`` units a position at a CRLF means after it."""
-        lo, hi = 0, len(self.text)
-        if pos < 0 or pos > self.units(hi):
+        if pos < 0 or pos > self.length:
             return None
-        while lo < hi:  # the largest cp with units(cp) <= pos
-            mid = (lo + hi + 1) // 2
-            if self.units(mid) <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo if self.units(lo) == pos else None
+        k = bisect_left(self.starts, pos)  # odd characters that start before pos
+        if k and self.delta[k - 1] == 1 and self.starts[k - 1] == pos - 1:
+            return None  # between the two halves of a surrogate pair
+        while k < len(self.starts) and self.starts[k] == pos and self.delta[k] == -1:
+            k += 1  # an LF that takes no unit, right at pos: pos is after it
+        return pos - self.before[k]
+
+
+def odd_characters(text: str) -> tuple[list[int], list[int]]:
+    """Code-point indices of astral characters, and of the LF of each CRLF, in ``text``."""
+    astral = [m.start() for m in re.finditer("[\\U00010000-\\U0010FFFF]", text)]
+    lfs = [m.start() + 1 for m in re.finditer("\r\n", text)]
+    return astral, lfs
 
 
 def _name_matches(name: str, text: str) -> bool | None:
@@ -98,22 +101,19 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
                              "make a range", sel.where)
     if not selections:
         return
+    texts = {src.guid: src.text for _, src in selections}
+    odds = {guid: odd_characters(text) for guid, text in texts.items()}
     converters: dict[tuple[str, str], Converter] = {}
 
     def place(sel, src, unit):
         key = (src.guid, unit)
         if key not in converters:
-            converters[key] = Converter(src.text, unit)
+            converters[key] = Converter(src.text, unit, *odds[src.guid])
         conv = converters[key]
         start, end = conv.to_codepoint(sel.raw_start), conv.to_codepoint(sel.raw_end)
-        if start is None or end is None:
-            return None
-        if _splits_crlf(src.text, start) or _splits_crlf(src.text, end):
-            return None
-        return start, end
+        return None if start is None or end is None else (start, end)
 
-    odd = any(any(ord(c) > 0xFFFF for c in src.text) or "\r\n" in src.text
-              for _, src in selections)
+    odd = any(astral or lfs for astral, lfs in odds.values())
     candidates = [forced] if forced else (list(UNITS) if odd else ["codepoint"])
     scores = {}
     for unit in candidates:
@@ -145,18 +145,17 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
         "all units agree (no emoji or CRLF in the coded texts)" if not odd else
         f"{agree} selection name(s) match the text under this unit"
         + "".join(f", {s[0]} under {u}" for u, s in scores.items() if u != unit)
-        + f"; {scores[unit][2]} of {2 * len(selections)} boundaries fall between words"
+        + f"; {scores[unit][2]} of {2 * len(selections)} boundaries cut no word or CRLF"
         + "".join(f", {s[2]} under {u}" for u, s in scores.items() if u != unit)
         + ("; no other unit places every selection" if len(scores) == 1 else ""))
 
 
 def _clean_cut(text: str, cp: int) -> bool:
-    """A selection boundary that does not cut a word in two (people select whole words)."""
-    return not (0 < cp < len(text) and text[cp - 1].isalnum() and text[cp].isalnum())
-
-
-def _splits_crlf(text: str, cp: int) -> bool:
-    return 0 < cp < len(text) and text[cp - 1] == "\r" and text[cp] == "\n"
+    """A selection boundary that cuts no word and no CRLF in two (people select whole words)."""
+    if not 0 < cp < len(text):
+        return True
+    before, after = text[cp - 1], text[cp]
+    return not (before.isalnum() and after.isalnum() or before == "\r" and after == "\n")
 
 
 def _first_unplaceable(selections, candidates, place):

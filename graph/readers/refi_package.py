@@ -86,7 +86,8 @@ def _csv(columns: list[str], rows: list[dict]) -> bytes:
 
 
 def _yaml(data: dict) -> bytes:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there, same output
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
 
 
 class _Builder:
@@ -174,20 +175,14 @@ class _Builder:
                 if head in by_name and by_name[head] is not code and tail:
                     code.parent, code.name = by_name[head].guid, tail
         # children must follow their parents for ids to resolve: order parents first
-        order, seen = [], set()
-
-        def visit(guid):
-            if guid in seen:
-                return
-            seen.add(guid)
+        kids: dict[str | None, list[str]] = {}
+        for code in self.p.codes.values():
+            kids.setdefault(code.parent, []).append(code.guid)
+        order, stack = [], list(reversed(kids.get(None, [])))
+        while stack:
+            guid = stack.pop()
             order.append(guid)
-            for child in self.p.codes.values():
-                if child.parent == guid:
-                    visit(child.guid)
-
-        for code in list(self.p.codes.values()):
-            if code.parent is None:
-                visit(code.guid)
+            stack.extend(reversed(kids.get(guid, [])))
         self.p.codes = {g: self.p.codes[g] for g in order}
 
     def code_id(self, guid: str) -> str:
@@ -334,8 +329,9 @@ class _Builder:
                 self.aside(f"{len(src.codings)} coding(s) of the whole source '{src.name}' "
                            "(in segments.csv)")
         quotes, codings = [], []
+        rank = {guid: n for n, guid in enumerate(self.p.sources)}
         for (guid, start, end), sels in sorted(ranges.items(), key=lambda kv: (
-                list(self.p.sources).index(kv[0][0]), kv[0][1], kv[0][2])):
+                rank[kv[0][0]], kv[0][1], kv[0][2])):
             quotes.append(self.quote(guid, start, end, sels, codings))
         self.count["quotes"], self.count["codings"] = len(quotes), len(codings)
         self.count["segments"] = len(segments)
