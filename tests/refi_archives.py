@@ -93,13 +93,15 @@ ATLAS_QUOTES = ["I eat muesli every day.", "every day.\r\nCoffee first", "then c
 
 def atlas(folder: Path) -> Path:
     """ATLAS.ti 8/9 style: 'Breakfast study.qde' inside, codes 'Food::cereal' flattened,
-    several codings in one selection, selection names holding the quote."""
+    several codings in one selection, selection names holding the quote (or, once renamed, a
+    label of the researcher's)."""
     selections = []
     for i, quote in enumerate(ATLAS_QUOTES):
         cp = ATLAS_TEXT.index(quote)
         start, end = crlf_as_one(ATLAS_TEXT, cp), crlf_as_one(ATLAS_TEXT, cp + len(quote))
         codings = coding(300 + i, 21) + (coding(310 + i, 22) if i == 0 else "")
-        selections.append(f'<PlainTextSelection guid="{guid(200 + i)}" name="{quote}" '
+        name = quote if i < 2 else "crêpes moment"  # a quotation renamed by the researcher
+        selections.append(f'<PlainTextSelection guid="{guid(200 + i)}" name="{name}" '
                           f'startPosition="{start}" endPosition="{end}">{codings}</PlainTextSelection>')
     body = (USERS + '<CodeBook><Codes>'
             f'<Code guid="{guid(20)}" name="Food" isCodable="true"/>'

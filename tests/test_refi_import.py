@@ -156,8 +156,9 @@ def test_atlas_named_qde_flattened_codes_and_crlf_as_one(tmp_path):
     book = load(out, "codebook.yaml")
     assert book["categories"] == [{"id": "food", "label": "Food", "definition": ""}]
     assert {"id": "cereal", "label": "cereal", "definition": "", "category": "food"} in book["codes"]
-    first = rows(out, "quotes.csv")[0]
+    first, _, last = rows(out, "quotes.csv")
     assert first["codes"] == "cereal;habit"  # two codings in one selection
+    assert (first["note"], last["note"]) == ("", "named 'crêpes moment' in the QDA project")
     assert load(out, "study.yaml")["title"] == "Breakfast study"
 
 

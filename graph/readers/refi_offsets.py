@@ -67,7 +67,7 @@ def odd_characters(text: str) -> tuple[list[int], list[int]]:
     return astral, lfs
 
 
-def _name_matches(name: str, text: str) -> bool | None:
+def name_matches(name: str, text: str) -> bool | None:
     """True/False when the selection name can confirm its text, None when it says nothing."""
     if not name or not text:
         return None
@@ -122,7 +122,7 @@ def detect_unit(project: Project, forced: str | None = None) -> None:
             span = place(sel, src, unit)
             if span is None:
                 break
-            verdict = _name_matches(sel.name, src.text[span[0]:span[1]])
+            verdict = name_matches(sel.name, src.text[span[0]:span[1]])
             agree += verdict is True
             disagree += verdict is False
             clean += _clean_cut(src.text, span[0]) + _clean_cut(src.text, span[1])

@@ -23,6 +23,7 @@ import yaml
 
 from peerkg.graph.readers.refi_mapping import Mapping
 from peerkg.graph.readers.refi_model import Project, Selection, Source
+from peerkg.graph.readers.refi_offsets import name_matches as _name_matches
 
 QUOTE_COLUMNS = ["id", "site", "stakeholder", "attribution", "theme", "codes", "text", "participant",
                  "source", "start", "end", "note"]
@@ -388,11 +389,14 @@ class _Builder:
                            self.participant_of_source.get(guid, ""))
         info = self.participant_info.get(participant, {})
         themes = [t for t, members in self.theme_codes.items() if members & set(codes)]
+        text = src.text[start:end]
+        names = [s.name for s in sels if s.name and not _name_matches(s.name, text)]
         return {"id": local, "site": info.get("site", ""), "stakeholder": info.get("stakeholder", ""),
                 "attribution": info.get("label", "") or src.name,
                 "theme": themes[0] if len(themes) == 1 else "", "codes": ";".join(codes),
-                "text": src.text[start:end], "participant": participant, "source": src_id,
-                "start": start, "end": end, "note": ""}
+                "text": text, "participant": participant, "source": src_id, "start": start,
+                "end": end, "note": "; ".join(f"named '{n}' in the QDA project"
+                                              for n in dict.fromkeys(names))}
 
     # -- notes ---------------------------------------------------------------------------------
 
