@@ -79,6 +79,20 @@ def test_false_sizes_in_the_zip_directory_are_caught(tmp_path):
     refused(path, tmp_path, "member 'project.qde': ")
 
 
+def test_absurd_declared_size_is_refused_before_reading(tmp_path):
+    source = f"sources/{qa.guid(50)}.txt"
+    qde = qa.project(f'<Sources><TextSource guid="{qa.guid(50)}" plainTextPath="internal://{qa.guid(50)}.txt"/>'
+                     "</Sources>")
+    for member, message in (("project.qde", "is larger than 268435456 bytes"),
+                            (source, "would decompress to 4294967280 bytes, more than 268435456")):
+        path = qa.qdpx(tmp_path / "huge.qdpx", qde, {source: "short"})
+        data = bytearray(path.read_bytes())
+        central = data.find(member.encode(), data.find(b"PK\x01\x02")) - 46  # its directory entry
+        data[central + 24:central + 28] = (0xFFFFFFF0).to_bytes(4, "little")  # "4 GiB unpacked"
+        path.write_bytes(bytes(data))
+        refused(path, tmp_path, f"member '{member}': {message}")
+
+
 def test_entity_expansion_and_external_entities_are_refused(tmp_path):
     for name, xml in (("laughs.qde", BILLION_LAUGHS), ("xxe.qde", XXE)):
         path = tmp_path / name
