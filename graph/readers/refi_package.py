@@ -100,6 +100,7 @@ class _Builder:
         self.files: dict[str, bytes] = {}
         self.notes: list[dict] = []
         self.labels: dict[tuple[str, str], str] = {}  # (site|stakeholder, id) -> value as written
+        self.described: set[tuple[str, str, str]] = set()
 
     def aside(self, text: str) -> None:
         self.report.kept_aside.append(text)
@@ -378,7 +379,7 @@ class _Builder:
                 key = (code, coder)
                 note = "\n".join(self.p.notes[n].text for n in c.notes if n in self.p.notes)
                 if key in seen:
-                    seen[key]["created"] = min(seen[key]["created"] or created, created or "~")
+                    seen[key]["created"] = min(filter(None, (seen[key]["created"], created)), default="")
                     continue
                 seen[key] = {"quote": local, "code": code, "coder": coder, "created": created,
                              "note": note}
@@ -403,8 +404,8 @@ class _Builder:
     def describe(self, kind: str, local: str, thing) -> None:
         """A Description of anything becomes a note about it (author: its creator)."""
         text = getattr(thing, "description", "")
-        if text and (kind, local, text) not in getattr(self, "_described", set()):
-            self.__dict__.setdefault("_described", set()).add((kind, local, text))
+        if text and (kind, local, text) not in self.described:
+            self.described.add((kind, local, text))
             self.notes.append({"id": f"{local}-description", "about": f"{kind}:{local}",
                                "author": self.coder(getattr(thing, "creator", "")),
                                "created": getattr(thing, "created", ""), "text": text})
@@ -424,9 +425,8 @@ class _Builder:
             if note is None:
                 self.aside(f"link '{link.name}' between two things that are not notes")
                 continue
-            kind = next((k for k, pool in (("selection", None), ("code", self.p.codes),
-                                           ("source", self.p.sources)) if pool and other in pool),
-                        "selection")
+            kind = "code" if other in self.p.codes else "source" if other in self.p.sources \
+                else "selection"
             refs.setdefault(note, []).append((kind, other))
         ids = _Ids()
         for guid, note in self.p.notes.items():
