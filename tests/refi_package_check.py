@@ -33,3 +33,13 @@ def assert_exact(folder: Path) -> list[dict]:
         assert not text.startswith("\ufeff"), f"source {q['source']} kept its byte-order mark"
         assert text[int(q["start"]):int(q["end"])] == q["text"], q["id"]
     return quotes
+
+
+def codes_of(folder: Path) -> dict[str, str]:
+    """Quote id -> its codes (';'-joined, in codings.csv order), as a user would tally them."""
+    out: dict[str, list[str]] = {}
+    for c in rows(folder, "codings.csv"):
+        out.setdefault(c["quote"], [])
+        if c["code"] not in out[c["quote"]]:
+            out[c["quote"]].append(c["code"])
+    return {q: ";".join(codes) for q, codes in out.items()}

@@ -13,7 +13,7 @@ from peerkg.graph.base.errors import InputError
 from peerkg.graph.readers.refi import import_refi, read_mapping, write_package
 from peerkg.graph.readers.refi_offsets import UNITS, Converter, odd_characters
 from tests import refi_archives as qa
-from tests.refi_package_check import assert_exact, load, rows
+from tests.refi_package_check import assert_exact, codes_of, load, rows
 
 DATA = Path(__file__).parent / "data" / "refi"
 ATLAS_SAMPLE = DATA / "atlasti-8.4-spec-annexA2-project.qde"
@@ -108,7 +108,8 @@ def test_nvivo_selections_per_coding_merge_into_one_quote(tmp_path):
     out, _ = imported(qa.nvivo(tmp_path), tmp_path, "coders: {Ada Coder: ada}\n")
     first = qa.NVIVO_QUOTES[0]
     quote = next(q for q in rows(out, "quotes.csv") if q["text"] == first)
-    assert quote["codes"] == "welcome;emotion"
+    assert quote["codes"] == ""  # codings.csv carries every coding, with its coder and date
+    assert codes_of(out)[quote["id"]] == "welcome;emotion"
     assert {c for c in codings(out) if c[0] == first} == {(first, "welcome", "ada"),
                                                          (first, "emotion", "bo-second")}
     dates = {c["coder"]: c["created"] for c in rows(out, "codings.csv") if c["quote"] == quote["id"]}
@@ -154,10 +155,10 @@ def test_atlas_named_qde_flattened_codes_and_crlf_as_one(tmp_path):
     assert [q["text"] for q in assert_exact(out)] == qa.ATLAS_QUOTES
     assert report.offsets.startswith("codepoint-lf")
     book = load(out, "codebook.yaml")
-    assert book["categories"] == [{"id": "food", "label": "Food", "definition": ""}]
-    assert {"id": "cereal", "label": "cereal", "definition": "", "category": "food"} in book["codes"]
+    assert book["categories"] == [{"id": "food", "label": "Food"}]
+    assert {"id": "cereal", "label": "cereal", "category": "food"} in book["codes"]
     first, _, last = rows(out, "quotes.csv")
-    assert first["codes"] == "cereal;habit"  # two codings in one selection
+    assert codes_of(out)[first["id"]] == "cereal;habit"  # two codings in one selection
     assert (first["note"], last["note"]) == ("", "named 'crêpes moment' in the QDA project")
     assert load(out, "study.yaml")["title"] == "Breakfast study"
 
@@ -177,8 +178,8 @@ def test_maxqda_names_audio_and_document_variables(tmp_path):
                                                                          "listening")
     [person] = rows(out, "participants.csv")
     assert person == {"id": "interview-anna", "label": "Interview Anna", "site": "north",
-                      "stakeholder": "peer-worker", "site-attribute": "North", "role": "Peer worker",
-                      "age": "34"}
+                      "stakeholder": "peer-worker", "Site": "North", "Role": "Peer worker",
+                      "Age": "34"}
     assert {q["participant"] for q in rows(out, "quotes.csv")} == {"interview-anna"}
     study = load(out, "study.yaml")
     assert study["sites"] == [{"id": "north", "label": "North"}]

@@ -4,7 +4,8 @@ package, version 2 (docs/study-format.md).
 Contract of :func:`build_package`: returns ``{relative path: bytes}`` and a :class:`Report`;
 writes nothing. Every quote is a distinct text range of a source whose text the project carries;
 its ``text`` is exactly ``source_text[start:end]`` (code points) and its codings are those of
-every selection over that range. Whatever cannot be a quote (media selections, text selections
+every selection over that range, one row each in ``codings.csv`` with coder and date (so the
+``codes`` column of ``quotes.csv`` stays empty: the same coding is not given twice). Whatever cannot be a quote (media selections, text selections
 of sources whose text is absent, zero-length selections, codings of whole sources) is kept in
 ``segments.csv`` as the vendor wrote it and counted as kept aside. Ids are slugs of the names in
 the project, so they are stable across re-exports that regenerate GUIDs.
@@ -146,12 +147,12 @@ class _Builder:
             if (self.m.categories == "top-level" and top and children[code.guid]
                     and code.guid not in used):
                 local = self.ids.mint("category", code.guid, code.name)
-                categories.append({"id": local, "label": code.name, "definition": code.description})
+                categories.append(_entry(local, code.name, code.description))
         for code in codes.values():
             if ("category", code.guid) in self.ids.by_guid:
                 continue
             local = self.ids.mint("code", code.guid, code.name)
-            row = {"id": local, "label": code.name, "definition": code.description}
+            row = _entry(local, code.name, code.description)
             parent = code.parent
             if parent and ("category", parent) in self.ids.by_guid:
                 row["category"] = self.ids.by_guid[("category", parent)]
@@ -264,13 +265,11 @@ class _Builder:
                        if s.values]
         var_ids, taken = {}, {"id", "label", "site", "stakeholder"}
         for var in self.p.variables.values():
-            base = local = slug(var.name, "attribute")
-            n = 1
-            while local in taken:  # a variable called "Site" must not clash with the site column
-                n += 1
-                local = f"{base}-attribute" if n == 2 else f"{base}-attribute-{n - 1}"
-            taken.add(local)
-            var_ids[var.guid] = local
+            column = var.name.strip() or "attribute"  # the variable's name is the column's
+            while column in taken:  # only a variable named exactly like a fixed column clashes
+                column += " (variable)"
+            taken.add(column)
+            var_ids[var.guid] = column
         rows = []
         multi: dict[str, set] = {}
         for guid, name, values, sources, selections in holders:
@@ -394,7 +393,7 @@ class _Builder:
         names = [s.name for s in sels if s.name and not _name_matches(s.name, text)]
         return {"id": local, "site": info.get("site", ""), "stakeholder": info.get("stakeholder", ""),
                 "attribution": info.get("label", "") or src.name,
-                "theme": themes[0] if len(themes) == 1 else "", "codes": ";".join(codes),
+                "theme": themes[0] if len(themes) == 1 else "", "codes": "",
                 "text": text, "participant": participant, "source": src_id, "start": start,
                 "end": end, "note": "; ".join(f"named '{n}' in the QDA project"
                                               for n in dict.fromkeys(names))}
@@ -486,6 +485,11 @@ class _Builder:
         if self.theme_rows:
             study["themes"] = self.theme_rows
         self.files["study.yaml"] = _yaml(study)
+
+
+def _entry(local: str, label: str, definition: str) -> dict:
+    """A codebook entry; an empty description is left out rather than written as ''."""
+    return {"id": local, "label": label, **({"definition": definition} if definition else {})}
 
 
 def _stem(name: str) -> str:
