@@ -228,6 +228,11 @@ def test_quirk_archives_round_trip_exactly(quirk, tmp_path):
                         for c in rows(folder, "codings.csv")))
 
     assert summary(again) == summary(first)
+    if any(True for _ in study.graph.subjects(PK.plainText, None)):
+        # the graph holds the transcripts: the export uses them, so positions survive too
+        def spans(folder):
+            return sorted((q["text"], q["start"], q["end"]) for q in rows(folder, "quotes.csv"))
+        assert spans(again) == spans(first)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -5,10 +5,11 @@ Contract of :func:`build_package`: returns ``{relative path: bytes}`` and a :cla
 writes nothing. Every quote is a distinct text range of a source whose text the project carries;
 its ``text`` is exactly ``source_text[start:end]`` (code points) and its codings are those of
 every selection over that range, one row each in ``codings.csv`` with coder and date (so the
-``codes`` column of ``quotes.csv`` stays empty: the same coding is not given twice). Whatever cannot be a quote (media selections, text selections
-of sources whose text is absent, zero-length selections, codings of whole sources) is kept in
-``segments.csv`` as the vendor wrote it and counted as kept aside. Ids are slugs of the names in
-the project, so they are stable across re-exports that regenerate GUIDs.
+``codes`` column of ``quotes.csv`` stays empty: the same coding is not given twice). Whatever
+cannot be a quote (media selections, text selections of sources whose text is absent,
+zero-length selections, codings of whole sources) is kept in ``segments.csv`` as the vendor
+wrote it and counted as kept aside. Ids are slugs of the names in the project, so they are
+stable across re-exports that regenerate GUIDs.
 """
 
 import csv

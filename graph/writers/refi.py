@@ -12,8 +12,10 @@ What goes where:
   with a broader code nests in that code); themes become Sets of the codes of their quotes;
 - coders and every agent a coding is attributed to become Users;
 - quotes become PlainTextSelections (with a Coding per coding, creator and date kept) in a text
-  source. When the caller gives the text of a quote's source (``texts``) and the quote has
-  code-point offsets, the source is that text and the selection sits at those offsets.
+  source. When the text of a quote's source is known (``texts``, or ``pk:plainText`` on the
+  source in the graph) and every quote of it has code-point offsets (an ``oa:start``/``oa:end``
+  selector) that select its exact text there, the source is that text and each selection sits
+  at its offsets.
   Otherwise (a study without transcripts, like the bundled Gillard et al. 2013, whose article
   text is not in the graph) the source is a *reconstruction*: a text peerkg builds that holds
   each quote once, in order, separated by blank lines, after a header saying what it is. Its
@@ -194,6 +196,8 @@ def _sources(s: _Study, texts: dict) -> list[tuple]:
     for source in sorted(by_source, key=str):
         quotes = by_source[source]
         text = texts.get(source)
+        if text is None and s.g.value(source, PK.plainText) is not None:
+            text = str(s.g.value(source, PK.plainText))  # a transcript whose text the graph holds
         spans = {q: s.offsets(q) for q in quotes}
         if text is not None and all(span and text[span[0]:span[1]] == s.exact(q)
                                     for q, span in spans.items()):
