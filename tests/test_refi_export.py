@@ -285,7 +285,7 @@ def test_load_of_a_hostile_archive_leaves_the_store_as_it_was(run, tmp_path):
     bomb = qa.qdpx(tmp_path / "laughs.qdpx", "<!DOCTYPE Project [<!ENTITY a 'a'>]><Project/>")
     result = run("load", str(bomb), "--study", "laughs")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: project.qde: has a DOCTYPE")
+    assert result.stderr.startswith("Error: laughs.qdpx: project.qde: has a DOCTYPE")
     assert run("query", "quotes", "--format", "csv").stdout == before
     result = run("load", str(bomb))
     assert result.exit_code == 2 and "with --study ID" in result.stderr

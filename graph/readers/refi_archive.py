@@ -156,7 +156,7 @@ def _open_zip(path: Path) -> Archive:
                 names = ", ".join(sorted(i.filename for i in projects))
                 raise InputError(f"has several project files ({names}); expected one", path.name)
             projects = preferred
-        result = Archive(path, "project", projects[0].filename, b"", archive, members)
+        result = Archive(path, "project", f"{path.name}: {projects[0].filename}", b"", archive, members)
         if projects[0].file_size > MAX_XML:
             raise InputError(f"is larger than {MAX_XML} bytes", f"{path.name}: member "
                                                                f"'{projects[0].filename}'")
