@@ -186,12 +186,13 @@ def test_fuzzed_archives_never_crash(tmp_path):
     """Mutate the bytes of the project XML and of whole archives: every result is an import or
     an InputError, never another exception, and imported quotes stay exact slices."""
     rng = random.Random(1969)
-    seeds = [qa.nvivo(tmp_path), qa.atlas(tmp_path), qa.notes(tmp_path), qa.maxqda(tmp_path)]
+    seeds = [qa.nvivo(tmp_path), qa.atlas(tmp_path), qa.notes(tmp_path), qa.maxqda(tmp_path),
+             qa.media(tmp_path), Path(__file__).parent / "data" / "refi" / "atlasti-8.4-spec-annexA2-project.qde"]
     outcomes = {"imported": 0, "refused": 0}
     started = time.monotonic()
     for n in range(400):
         seed = rng.choice(seeds)
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 or seed.suffix == ".qde":
             mutated = _mutate(seed.read_bytes(), rng)
         else:
             with zipfile.ZipFile(seed) as archive:
@@ -203,7 +204,7 @@ def test_fuzzed_archives_never_crash(tmp_path):
                 for key, value in members.items():
                     archive.writestr(key, value)
             mutated = out.getvalue()
-        path = tmp_path / f"fuzz-{n}.qdpx"
+        path = tmp_path / f"fuzz-{n}{seed.suffix}"
         path.write_bytes(mutated)
         try:
             files, _ = import_refi(path, "s")
