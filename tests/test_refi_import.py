@@ -299,3 +299,13 @@ def test_import_command_bad_input_is_exit_2_and_writes_nothing(tmp_path):
     assert result.stderr == ("Error: slip.qdpx: member '../evil.txt': has a name that points outside "
                              "the archive (zip slip); refusing the whole archive\n")
     assert not (tmp_path / "pkg").exists()
+
+
+def test_the_readme_mapping_example_is_valid(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("- **A mapping file**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "map.yaml"
+    path.write_text("\n".join(line.removeprefix("  ") for line in block.splitlines()), encoding="utf-8")
+    mapping = read_mapping(path)
+    assert (mapping.sites.variable, mapping.stakeholders.values["Peer worker"]) == ("Site", "peer-worker")
+    assert mapping.coders == {"Ada Lovelace": "al"}
