@@ -1,11 +1,15 @@
-"""Loading data into a store: read, check, then replace graphs in one transaction.
+"""Loading data into a store: read, check each graph, then replace graphs in one transaction.
 
 A source is a study package folder (docs/study-format.md), an SSSOM mapping table
 (``.sssom.tsv``, :mod:`peerkg.graph.readers.sssom`) or an RDF file (see
-:mod:`peerkg.graph.readers.rdf`). Everything is read and checked with SHACL before the store is
-touched, and every concept a mapping names must be in the store or in the sources loaded with
-it, so a bad source leaves the store exactly as it was. The same module checks what is in a
-store or in sources without loading (``peerkg validate``).
+:mod:`peerkg.graph.readers.rdf`). Each graph is checked with SHACL on its own, together with the
+shared vocabulary it may refer to (the shapes are about one study at a time), and every concept
+a mapping names must be in the store or in the sources loaded with it. Packages and mapping
+tables are read and checked before the store is touched; RDF dataset files go through the
+store's bulk path, which checks each of their graphs before the load is made final
+(:meth:`peerkg.graph.store.Store.load_graphs`). Either way a bad source leaves the store
+exactly as it was. The same module checks what is in a store or in sources without loading
+(``peerkg validate``).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -14,17 +18,21 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 
 from peerkg.graph.base.errors import InputError
+from peerkg.graph.base.formats import by_suffix
 from peerkg.graph.base.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PK, VOCAB_GRAPH
-from peerkg.graph.readers.rdf import read_rdf
+from peerkg.graph.readers.rdf import SUFFIXES, read_rdf
 from peerkg.graph.readers.sssom import is_sssom, read_sssom
 from peerkg.graph.readers.study import bundled_studies, read_study
 from peerkg.graph.readers.vocab import read_vocab
 from peerkg.graph.store import Store
+from peerkg.graph.store.bulk import RdfFile, check_graphs
 from peerkg.ontology import ontology_graph
-from peerkg.ontology.shacl import check_shapes
+from peerkg.ontology.shacl import check_ntriples
 
 Progress = Callable[[str], None]
 BUNDLED_MAPPINGS = Path(__file__).parent / "mappings"
+UNCHECKED = (ONTOLOGY_GRAPH, INFERRED_GRAPH)  # the ontology is not data; inferences follow from it
+MAPPING = str(PK.Mapping).encode()
 
 
 def base_graphs() -> dict[URIRef, Graph]:
@@ -45,12 +53,24 @@ def read_source(path: Path, graph: str | None = None) -> dict[URIRef, Graph]:
     return read_rdf(path, graph)
 
 
+def rdf_file(path: Path, graph: str | None = None) -> RdfFile:
+    """An RDF file for the store's bulk path; InputError for an unknown suffix, or a graph
+    file (Turtle, N-Triples, RDF/XML) without ``graph``."""
+    fmt = by_suffix(path.suffix)
+    if fmt is None:
+        raise InputError(f"unknown file type '{path.suffix}' (use a study folder or "
+                         f"{', '.join(SUFFIXES)})", str(path))
+    if not fmt.dataset and not graph:
+        raise InputError(f"a {path.suffix} file holds one graph: say which named graph it "
+                         "replaces with --graph IRI", str(path))
+    return RdfFile(path, fmt.media_type, None if fmt.dataset else URIRef(graph))
+
+
 def data_graph(graphs: Mapping[URIRef, Graph]) -> Graph:
-    """The data the shapes and the reasoner check: every graph but the ontology and saved
-    inferences, merged."""
+    """The data the reasoner checks: every graph but the ontology and saved inferences, merged."""
     data = Graph()
     for name, g in graphs.items():
-        if name not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+        if name not in UNCHECKED:
             data += g
     return data
 
@@ -62,19 +82,32 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
     ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
 
     Raises InputError for unreadable sources and NotConforming for data breaking the shapes;
-    in both cases the store is not touched.
+    in both cases the store is as it was.
     """
-    graphs = base_graphs()
+    graphs, files = base_graphs(), []
     for source in sources:
         progress(f"reading {source}")
-        graphs.update(read_source(source, graph))
+        source = Path(source)
+        if source.is_file() and not is_sssom(source):
+            files.append(rdf_file(source, graph))
+        else:
+            graphs.update(read_source(source, graph))
     progress("checking with SHACL")
-    check_shapes(data_graph(graphs))
+    context = graphs[VOCAB_GRAPH].serialize(format="nt", encoding="utf-8")
+    check_graphs(((name, g.serialize(format="nt", encoding="utf-8")) for name, g in graphs.items()
+                  if name not in UNCHECKED), lambda name, data: check_ntriples(data, context, name))
     check_mapped_concepts(store, graphs)
+
+    def check_from_file(name: URIRef, data: bytes) -> None:
+        if name in UNCHECKED:
+            return
+        check_ntriples(data, context, name)
+        if MAPPING in data:
+            check_mapped_concepts(store, {name: Graph().parse(data=data, format="nt")})
+
     progress("writing to the store")
     # saved inferences would no longer follow from the data: drop them in the same transaction
-    store.replace_graphs({**graphs, INFERRED_GRAPH: Graph()})
-    return {name: len(g) for name, g in graphs.items()}
+    return store.load_graphs({**graphs, INFERRED_GRAPH: Graph()}, files, check_from_file)
 
 
 def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph]) -> None:
@@ -120,11 +153,13 @@ def stored_graphs(store: Store) -> dict[URIRef, Graph]:
 
 
 def check(graphs: Mapping[URIRef, Graph]) -> Graph:
-    """SHACL-check ``graphs`` (NotConforming if they break the shapes); returns the data
-    checked, for the reasoner."""
-    data = data_graph(graphs)
-    check_shapes(data)
-    return data
+    """SHACL-check each of ``graphs`` on its own, with the vocabulary graph among them as its
+    context (NotConforming if one breaks the shapes); returns the data checked, merged, for the
+    reasoner."""
+    vocab = graphs.get(VOCAB_GRAPH, Graph()).serialize(format="nt", encoding="utf-8")
+    check_graphs(((name, g.serialize(format="nt", encoding="utf-8")) for name, g in graphs.items()
+                  if name not in UNCHECKED), lambda name, data: check_ntriples(data, vocab, name))
+    return data_graph(graphs)
 
 
 def save_inferences(store: Store, inferred: Graph) -> None:
