@@ -12,20 +12,22 @@ exactly as it was. The same module checks what is in a store or in sources witho
 (``peerkg validate``).
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 
-from peerkg.graph.base.errors import InputError
-from peerkg.graph.base.formats import by_suffix
+from peerkg.graph.base.errors import InputError, NotConforming
 from peerkg.graph.base.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PK, VOCAB_GRAPH
-from peerkg.graph.readers.rdf import SUFFIXES, read_rdf
+from peerkg.graph.readers.nquads import NotGrouped, graphs_of, typed_subjects
+from peerkg.graph.readers.rdf import read_rdf
 from peerkg.graph.readers.sssom import is_sssom, read_sssom
 from peerkg.graph.readers.study import bundled_studies, read_study
 from peerkg.graph.readers.vocab import read_vocab
 from peerkg.graph.store import Store
-from peerkg.graph.store.bulk import RdfFile, check_graphs
+from peerkg.graph.store.bulk import RdfFile
 from peerkg.ontology import ontology_graph
 from peerkg.ontology.shacl import check_ntriples
 
@@ -33,6 +35,14 @@ Progress = Callable[[str], None]
 BUNDLED_MAPPINGS = Path(__file__).parent / "mappings"
 UNCHECKED = (ONTOLOGY_GRAPH, INFERRED_GRAPH)  # the ontology is not data; inferences follow from it
 MAPPING = str(PK.Mapping).encode()
+WORKERS = 2  # graphs checked at once (the SHACL engine releases the GIL)
+
+
+@dataclass(frozen=True)
+class NQuadsFile(RdfFile):
+    """An N-Quads file checked graph by graph, with the triples each graph holds."""
+
+    counts: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def base_graphs() -> dict[URIRef, Graph]:
@@ -53,19 +63,6 @@ def read_source(path: Path, graph: str | None = None) -> dict[URIRef, Graph]:
     return read_rdf(path, graph)
 
 
-def rdf_file(path: Path, graph: str | None = None) -> RdfFile:
-    """An RDF file for the store's bulk path; InputError for an unknown suffix, or a graph
-    file (Turtle, N-Triples, RDF/XML) without ``graph``."""
-    fmt = by_suffix(path.suffix)
-    if fmt is None:
-        raise InputError(f"unknown file type '{path.suffix}' (use a study folder or "
-                         f"{', '.join(SUFFIXES)})", str(path))
-    if not fmt.dataset and not graph:
-        raise InputError(f"a {path.suffix} file holds one graph: say which named graph it "
-                         "replaces with --graph IRI", str(path))
-    return RdfFile(path, fmt.media_type, None if fmt.dataset else URIRef(graph))
-
-
 def data_graph(graphs: Mapping[URIRef, Graph]) -> Graph:
     """The data the reasoner checks: every graph but the ontology and saved inferences, merged."""
     data = Graph()
@@ -75,44 +72,99 @@ def data_graph(graphs: Mapping[URIRef, Graph]) -> Graph:
     return data
 
 
+def check_graphs(items: Iterable[tuple[URIRef, bytes]], context: bytes) -> None:
+    """SHACL-check each (name, N-Triples) pair with ``context`` (the vocabulary), skipping the
+    ontology and inferences, :data:`WORKERS` at a time, reading at most twice that many graphs
+    ahead. NotConforming names the first graph found breaking the shapes."""
+    with ThreadPoolExecutor(WORKERS) as pool:
+        pending: set = set()
+        for name, data in items:
+            if name not in UNCHECKED:
+                pending.add(pool.submit(check_ntriples, data, context, name))
+            if len(pending) >= 2 * WORKERS:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                _raise_first(done)
+        _raise_first(wait(pending)[0])
+
+
+def _raise_first(done) -> None:
+    for future in done:
+        if future.exception() is not None:
+            raise future.exception()
+
+
+def _ntriples(graphs: Mapping[URIRef, Graph]) -> Iterator[tuple[URIRef, bytes]]:
+    for name, g in graphs.items():
+        yield name, g.serialize(format="nt", encoding="utf-8")
+
+
 def load(store: Store, sources: Iterable[Path], graph: str | None = None,
          progress: Progress = lambda step: None) -> dict[URIRef, int]:
     """Read and check every source, then replace their graphs (plus the ontology and
     vocabulary graphs) in one transaction, dropping any saved inferences (see
     ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
 
-    Raises InputError for unreadable sources and NotConforming for data breaking the shapes;
-    in both cases the store is as it was.
+    N-Quads files are checked one graph at a time as they are read (see
+    :mod:`peerkg.graph.readers.nquads`) and written with the store's bulk path; other sources
+    are read whole. Raises InputError for unreadable sources and NotConforming for data
+    breaking the shapes; in both cases the store is as it was.
     """
-    graphs, files = base_graphs(), []
+    graphs: dict[URIRef, Graph] = base_graphs()
+    streamed: list[Path] = []
     for source in sources:
         progress(f"reading {source}")
         source = Path(source)
-        if source.is_file() and not is_sssom(source):
-            files.append(rdf_file(source, graph))
+        if source.is_file() and source.suffix.lower() == ".nq":
+            streamed.append(source)
         else:
             graphs.update(read_source(source, graph))
     progress("checking with SHACL")
     context = graphs[VOCAB_GRAPH].serialize(format="nt", encoding="utf-8")
-    check_graphs(((name, g.serialize(format="nt", encoding="utf-8")) for name, g in graphs.items()
-                  if name not in UNCHECKED), lambda name, data: check_ntriples(data, context, name))
-    check_mapped_concepts(store, graphs)
-
-    def check_from_file(name: URIRef, data: bytes) -> None:
-        if name in UNCHECKED:
-            return
-        check_ntriples(data, context, name)
-        if MAPPING in data:
-            check_mapped_concepts(store, {name: Graph().parse(data=data, format="nt")})
-
+    check_graphs(_ntriples(graphs), context)
+    files, mappings = [], {}
+    for path in streamed:
+        try:
+            files.append(_check_nquads(path, context, mappings))
+        except NotGrouped:  # read it whole, as any other RDF file
+            whole = read_source(path)
+            check_graphs(_ntriples(whole), context)
+            graphs.update(whole)
+    check_mapped_concepts(store, {**graphs, **mappings},
+                          lambda iris: set().union(*(typed_subjects(p, iris) for p in streamed)))
     progress("writing to the store")
     # saved inferences would no longer follow from the data: drop them in the same transaction
-    return store.load_graphs({**graphs, INFERRED_GRAPH: Graph()}, files, check_from_file)
+    counts = store.load_graphs({**graphs, INFERRED_GRAPH: Graph()}, files)
+    return {**counts, **{name: n for f in files for name, n in f.counts.items()}}
 
 
-def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph]) -> None:
+def _check_nquads(path: Path, context: bytes, mappings: dict[URIRef, Graph]) -> RdfFile:
+    """Check each graph of the N-Quads file ``path`` as it is read; keep its mapping graphs in
+    ``mappings``. Returns the file with the graphs it fills."""
+    counts: dict[URIRef, int] = {}
+
+    def graphs() -> Iterator[tuple[URIRef, bytes]]:
+        for name, data in graphs_of(path):
+            counts[name] = data.count(b"\n")
+            if MAPPING in data:
+                mappings[name] = Graph().parse(data=data, format="nt")
+            yield name, data
+
+    try:
+        check_graphs(graphs(), context)
+    except NotConforming as e:
+        raise NotConforming(f"{path}: {e}") from None
+    except (SyntaxError, ValueError) as e:  # the engine could not read a graph
+        raise InputError(f"cannot parse as RDF: {e}", str(path)) from None
+    if not counts:
+        raise InputError("holds no named graph to load", str(path))
+    return NQuadsFile(path, "application/n-quads", frozenset(counts), counts)
+
+
+def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph],
+                          elsewhere: Callable[[list[URIRef]], set[str]] = lambda iris: set()) -> None:
     """InputError unless every concept a mapping in ``graphs`` names is described in
-    ``graphs`` or in ``store`` (a typo in an id would otherwise map to nothing)."""
+    ``graphs``, in ``store`` or (``elsewhere`` says which of the IRIs given are) in other
+    sources loaded with it; a typo in an id would otherwise map to nothing."""
     for name, g in graphs.items():
         named = {(m, o) for m in g.subjects(RDF.type, PK.Mapping)
                  for p in (PK.mappingSubject, PK.mappingObject) for o in g.objects(m, p)}
@@ -123,6 +175,7 @@ def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph]) -> None:
         found = {str(row[0]) for row in store.select(
             "SELECT ?x WHERE { FILTER EXISTS { ?x a ?type } }",
             {"x": sorted({o for _, o in missing})}).rows}
+        found |= elsewhere(sorted({o for _, o in missing}))
         for mapping, concept in sorted(missing, key=lambda pair: str(g.value(pair[0], RDFS.label))):
             if str(concept) not in found:
                 raise InputError(f"{g.value(mapping, RDFS.label)}: {concept} is not in the store nor "
@@ -156,9 +209,8 @@ def check(graphs: Mapping[URIRef, Graph]) -> Graph:
     """SHACL-check each of ``graphs`` on its own, with the vocabulary graph among them as its
     context (NotConforming if one breaks the shapes); returns the data checked, merged, for the
     reasoner."""
-    vocab = graphs.get(VOCAB_GRAPH, Graph()).serialize(format="nt", encoding="utf-8")
-    check_graphs(((name, g.serialize(format="nt", encoding="utf-8")) for name, g in graphs.items()
-                  if name not in UNCHECKED), lambda name, data: check_ntriples(data, vocab, name))
+    check_graphs(_ntriples(graphs), graphs.get(VOCAB_GRAPH, Graph()).serialize(format="nt",
+                                                                                encoding="utf-8"))
     return data_graph(graphs)
 
 

@@ -30,6 +30,7 @@ from rdflib.term import Node
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.base.iris import PREFIXES
 from peerkg.graph.store import Store, Table
+from peerkg.graph.store.binding import with_values
 from peerkg.queries.filters import ENTITY_FILTERS, resolve_value
 
 HERE = Path(__file__).parent
@@ -92,8 +93,50 @@ class NamedQuery:
                 bindings[param.variable] = _term(param, value)
         return bindings
 
-    def run(self, store: Store, values: dict[str, str] | None = None) -> Table:
-        return store.select(self.text, self.bind(values or {}, store))
+    def run(self, store: Store, values: dict[str, str] | None = None,
+            limit: int | None = None, offset: int = 0) -> Table:
+        """The query's rows for ``values``; with ``limit``, only the page of at most ``limit``
+        rows from ``offset`` (LIMIT and OFFSET in the SPARQL, so the engine pages; concatenated,
+        the pages are the whole table, as the query orders its rows)."""
+        return store.select(self.paged(self.bind(values or {}, store), limit, offset))
+
+    def paged(self, bindings: dict, limit: int | None = None, offset: int = 0) -> str:
+        """The query text with ``bindings`` bound and, with ``limit``, LIMIT and OFFSET added
+        (ValueError unless they are integers, ``limit`` >= 0 and ``offset`` >= 0)."""
+        text = with_values(self.text, bindings) if bindings else self.text
+        if limit is not None:
+            text += f"\nLIMIT {_natural(limit, 'limit')}"
+        if offset:
+            text += f"\nOFFSET {_natural(offset, 'offset')}"
+        return text
+
+    def count(self, store: Store, values: dict[str, str] | None = None) -> int:
+        """How many rows :meth:`run` gives for ``values``, counted by the engine (the query as
+        a subquery of ``SELECT (COUNT(*) ...)``, its ORDER BY left out)."""
+        bindings = self.bind(values or {}, store)
+        text = with_values(self.text, bindings) if bindings else self.text
+        prologue, body = _split_prologue(text)
+        body = _ORDER_BY.sub("", body)
+        table = store.select(f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
+        return int(table.rows[0][0])
+
+
+_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[\w-]*:\s*<[^>]*>|BASE\s*<[^>]*>|#[^\n]*)\s*)*",
+                       re.IGNORECASE)
+# the top-level ORDER BY: after the last closing brace, to the end (no LIMIT in named queries)
+_ORDER_BY = re.compile(r"ORDER\s+BY\s[^{}]*$", re.IGNORECASE)
+
+
+def _split_prologue(text: str) -> tuple[str, str]:
+    """(PREFIX and BASE declarations, the rest) of a query."""
+    end = _PROLOGUE.match(text).end()
+    return text[:end], text[end:]
+
+
+def _natural(value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+    return value
 
 
 def _term(param: Param, value: str) -> Node:

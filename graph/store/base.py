@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from peerkg.graph.base.errors import StoreError
 from peerkg.graph.store.binding import iri
-from peerkg.graph.store.bulk import Check, RdfFile, check_graphs, graph_ntriples, stage
+from peerkg.graph.store.bulk import RdfFile
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
@@ -102,30 +102,28 @@ class Store(ABC):
         if updates:
             self.update(" ;\n".join(updates))
 
-    def load_graphs(self, graphs: Mapping[URIRef, Graph], files: Sequence[RdfFile] = (),
-                    check: Check | None = None) -> dict[URIRef, int]:
-        """Replace named graphs, atomically: each of ``graphs`` with its content, and each named
-        graph the RDF ``files`` hold with what they hold (a file's graph wins over the same
-        name in ``graphs``), after ``check`` accepted each graph from the files (it is called
-        with the graph's name and N-Triples and raises to refuse it). Returns the triples per
-        graph. On any error the store is as it was.
+    def load_graphs(self, graphs: Mapping[URIRef, Graph],
+                    files: Sequence[RdfFile] = ()) -> dict[URIRef, int]:
+        """Replace named graphs, atomically: each of ``graphs`` with its content, and each of
+        the named graphs the RDF dataset ``files`` fill (:attr:`RdfFile.graphs`, read and
+        checked by the caller) with what the files hold; a file's graph wins over the same name
+        in ``graphs``. Returns the triples per graph of ``graphs`` written. On any error the
+        store is as it was; InputError for a file that does not parse.
 
-        This default stages the files in memory and writes everything in one SPARQL Update (one
-        transaction on the server), so it needs memory in proportion to the data; the embedded
-        store overrides it with Oxigraph's bulk loader. Raises InputError for a file that does
-        not parse or holds triples outside named graphs.
+        This default reads the files into memory and writes everything in one SPARQL Update
+        (one transaction on the server), so it needs memory in proportion to the data; the
+        embedded store overrides it with Oxigraph's bulk loader.
         """
         parts = {name: graph.serialize(format="nt") for name, graph in graphs.items()}
-        counts = {name: len(graph) for name, graph in graphs.items()}
-        if files:
-            staging = ox.Store()
-            names = stage(files, staging)
-            check_graphs(graph_ntriples(staging, names), check or (lambda name, data: None))
-            for name, data in graph_ntriples(staging, names):
-                parts[name] = data.decode("utf-8")
-                counts[name] = data.count(b"\n")
+        staging = ox.Store()
+        for f in files:
+            f.load_into(staging)
+            for name in f.graphs:
+                parts[name] = staging.dump(format=ox.RdfFormat.N_TRIPLES,
+                                           from_graph=ox.NamedNode(iri(name))).decode("utf-8")
         self._replace_ntriples(parts)
-        return counts
+        from_files = {name for f in files for name in f.graphs}
+        return {name: len(graph) for name, graph in graphs.items() if name not in from_files}
 
     def drop_graph(self, name: URIRef) -> None:
         self.update(f"DROP SILENT GRAPH <{iri(name)}>")

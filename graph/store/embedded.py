@@ -1,6 +1,5 @@
 """The embedded store: pyoxigraph in this process, on a RocksDB directory or in memory."""
 
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,23 +8,14 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from peerkg.graph.base.errors import InputError, QueryError, StoreError
+from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.store.base import PLAIN_TEXT, Response, ResultTooLarge, Store, Table
 from peerkg.graph.store.binding import iri, with_values
 from peerkg.graph.store.bulk import (
-    BACKUP,
-    JOURNAL,
     Journal,
-    check_graphs,
-    graph_ntriples,
-    refuse_unnamed,
-    stage,
 )
 
 MEMORY = ":memory:"
-# A store with fewer quads than this takes a bulk load straight in, its graphs moved aside first;
-# a bigger one has the files staged first, to learn which of its graphs they replace.
-DIRECT_LIMIT = 200_000
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -108,7 +98,7 @@ class EmbeddedStore(Store):
         with _translate("update"):
             self._store.update(update)
 
-    def load_graphs(self, graphs, files=(), check=None):
+    def load_graphs(self, graphs, files=()):
         """See :meth:`Store.load_graphs`. Files go through Oxigraph's bulk loader (memory does
         not grow with them) under a :class:`~.bulk.Journal`, so the load is still all or
         nothing, even if the process dies (the next open rolls it back)."""
@@ -116,72 +106,28 @@ class EmbeddedStore(Store):
             self.replace_graphs(graphs)
             return {name: len(graph) for name, graph in graphs.items()}
         with _translate("update"):
-            return self._bulk_load(graphs, files, check or (lambda name, data: None))
+            return self._bulk_load(graphs, files)
 
-    def _bulk_load(self, graphs, files, check) -> dict:
+    def _bulk_load(self, graphs, files) -> dict:
         store = self._store
+        from_files = {str(name) for f in files for name in f.graphs}
+        replaced = from_files | {str(name) for name in graphs}
         existed = {g.value for g in store.named_graphs()}
-        given = {str(name) for name in graphs}
-        direct = self._quads(DIRECT_LIMIT) < DIRECT_LIMIT and not self._has_default_graph()
-        if not direct:
-            with self._staging() as staging:
-                from_files = stage(files, staging)
         journal = Journal(store)
-        journal.begin(existed, direct)
+        journal.begin(existed)
         try:
-            journal.move_aside(existed if direct else existed & (from_files | given))
-            if direct:
-                for f in files:
-                    f.load_into(store)
-                from_files = {g.value for g in store.named_graphs()
-                              if g.value != JOURNAL and not g.value.startswith(BACKUP)}
-                refuse_unnamed(store, ", ".join(str(f.path) for f in files))
-                if not from_files:
-                    raise InputError("holds no named graph to load", ", ".join(str(f.path) for f in files))
-                journal.restore(existed - from_files - given)
-            else:
-                for f in files:
-                    f.load_into(store)
+            journal.move_aside(existed & replaced)
+            for f in files:
+                f.load_into(store)
             for name, graph in graphs.items():
                 if str(name) not in from_files and len(graph):
                     store.bulk_load(graph.serialize(format="nt", encoding="utf-8"),
                                     format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri(name)))
-            counts = {name: len(graph) for name, graph in graphs.items() if str(name) not in from_files}
-
-            def counted(items):
-                for name, data in items:
-                    counts[name] = data.count(b"\n")
-                    yield name, data
-
-            check_graphs(counted(graph_ntriples(store, from_files)), check)
             journal.commit()
         except BaseException:
             journal.rollback()
             raise
-        return counts
-
-    def _quads(self, limit: int) -> int:
-        """How many quads the store holds, counting up to ``limit``."""
-        query = ("SELECT (COUNT(*) AS ?n) WHERE { SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } "
-                 f"LIMIT {int(limit)} }}")
-        return int(next(iter(self._store.query(query)))["n"].value)
-
-    def _has_default_graph(self) -> bool:
-        return next(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None
-
-    @contextmanager
-    def _staging(self) -> Iterator[ox.Store]:
-        """A scratch store beside this one (on the same disk), or in memory for ``:memory:``."""
-        if self.location == MEMORY:
-            yield ox.Store()
-            return
-        parent = Path(self.location).resolve().parent
-        with tempfile.TemporaryDirectory(prefix=".peerkg-staging-", dir=parent) as scratch:
-            staging = ox.Store(scratch)
-            try:
-                yield staging
-            finally:
-                del staging
+        return {name: len(graph) for name, graph in graphs.items() if str(name) not in from_files}
 
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
         """See :meth:`Store.run_protocol`. In process there is no time limit (pyoxigraph
