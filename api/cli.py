@@ -170,7 +170,8 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
     if fmt == "table":
         print_table(store.select(named.text, bindings))
     else:
-        emit(store.query_as(named.text, by_name(fmt).media_type, bindings))
+        store.query_to(named.text, by_name(fmt).media_type, sys.stdout.buffer, bindings)
+        sys.stdout.flush()
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from peerkg.api.openapi import openapi
-from peerkg.api.records import named_rows, quote_page, records, theme_tree
+from peerkg.api.records import named_rows, quote_page, records, table_page, theme_tree
 from peerkg.api.store import get_store
 from peerkg.queries import public, registry
 
@@ -64,11 +64,13 @@ def queries():
 
 @bp.get("/queries/<name>")
 def named_query(name: str):
-    """Run a named query with the request's arguments as its parameters."""
+    """Run a named query with the request's arguments as its parameters; ``limit`` and
+    ``offset`` ask for one page of its rows (paged by the engine), with the ``total``."""
     if name not in registry():
         raise NotFound(f"no named query '{name}' (see /api/queries)")
-    table = registry()[name].run(get_store(), request.args.to_dict())
-    return jsonify(ok=True, query=name, columns=table.columns, rows=records(table))
+    table, total, offset, limit = table_page(name, request.args.to_dict())
+    paging = {} if total is None else {"total": total, "offset": offset, "limit": limit}
+    return jsonify(ok=True, query=name, columns=table.columns, rows=records(table), **paging)
 
 
 @bp.get("/openapi.json")

@@ -11,6 +11,7 @@ from peerkg.queries import registry
 from peerkg.queries.filters import FILTERS
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+MAX_TABLE_PAGE = 10_000  # rows of a named query per page
 
 
 def json_value(term: Node | None):
@@ -52,15 +53,34 @@ def theme_tree() -> list[dict]:
 
 def quote_page(args) -> dict:
     """Quotes matching the filters in ``args``, one page of them: ``total`` matches, and the
-    page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes."""
+    page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes.
+
+    The engine pages: ``quote-page`` selects the page's quotes (LIMIT and OFFSET) and counts
+    the matches (COUNT), and ``quote-search`` describes only those quotes, so no request reads
+    every matching quote's description into memory."""
     filters = {k: args[k] for k in FILTERS if args.get(k)}
     limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = _integer(args, "offset", 0, 0, None)
-    rows = named_rows("quote-search", filters)
+    store, page = get_store(), registry()["quote-page"]
+    total = page.count(store, filters)
+    quotes = [row[0] for row in page.run(store, filters, limit, offset).rows]
+    rows = records(store.select(registry()["quote-search"].text, {"quote": quotes})) if quotes else []
     for row in rows:
         row["constructs"] = row["constructs"].split() if row["constructs"] else []
-    return {"total": len(rows), "offset": offset, "limit": limit, "filters": filters,
-            "quotes": rows[offset:offset + limit]}
+    return {"total": total, "offset": offset, "limit": limit, "filters": filters, "quotes": rows}
+
+
+def table_page(name: str, args) -> tuple[Table, int | None, int, int | None]:
+    """The named query ``name`` run with the request's parameters; with ``limit`` (at most
+    :data:`MAX_TABLE_PAGE`) or ``offset`` in ``args``, only that page, and the total row count.
+    Returns (table, total or None, offset, limit or None)."""
+    params = {k: v for k, v in args.items() if k not in ("limit", "offset", "format")}
+    query, store = registry()[name], get_store()
+    if "limit" not in args and "offset" not in args:
+        return query.run(store, params), None, 0, None
+    limit = _integer(args, "limit", MAX_TABLE_PAGE, 1, MAX_TABLE_PAGE)
+    offset = _integer(args, "offset", 0, 0, None)
+    return query.run(store, params, limit, offset), query.count(store, params), offset, limit
 
 
 def _integer(args, name: str, default: int, low: int, high: int | None) -> int:

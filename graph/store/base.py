@@ -9,6 +9,7 @@ never a backend's own exception.
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -63,6 +64,13 @@ class Store(ABC):
                  bindings: Mapping[str, Node] | None = None) -> bytes:
         """Run any query and return its results serialised by the engine as ``media_type``
         (SPARQL JSON, XML, CSV or TSV for SELECT/ASK; an RDF format for graphs)."""
+
+    def query_to(self, query: str, media_type: str, output: BinaryIO,
+                 bindings: Mapping[str, Node] | None = None) -> None:
+        """Run a query and write its results, serialised as by :meth:`query_as`, to ``output``.
+        This default holds the serialised results in memory once; the embedded store streams
+        them from the engine as it produces them."""
+        output.write(self.query_as(query, media_type, bindings))
 
     @abstractmethod
     def update(self, update: str) -> None:

@@ -94,6 +94,15 @@ class EmbeddedStore(Store):
             raise QueryError(f"cannot serialise these results as {media_type}")
         return result.serialize(format=fmt)
 
+    def query_to(self, query, media_type, output, bindings=None):
+        """See :meth:`Store.query_to`: pyoxigraph writes each solution as it comes."""
+        result = self._query(query, bindings)
+        fmt = _format(result, media_type)
+        if fmt is None:
+            raise QueryError(f"cannot serialise these results as {media_type}")
+        with _translate("query"):
+            result.serialize(output, format=fmt)
+
     def update(self, update):
         with _translate("update"):
             self._store.update(update)

@@ -1,0 +1,183 @@
+"""The paths that make peerkg scale, at small scale: the synthetic generator's studies load like
+a user's; an N-Quads file read graph by graph and bulk-loaded gives the same store as reading it
+whole; a failed bulk load (or one cut off by a crash) leaves the store as it was; pages of every
+named query, of /api/quotes and of /api/queries, put together, are the whole table; a streamed
+CSV is the CSV held in memory."""
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from peerkg.api.app import create_app
+from peerkg.graph.base.errors import InputError, NotConforming
+from peerkg.graph.base.iris import VOCAB_GRAPH
+from peerkg.graph.loader import base_graphs, load, read_source
+from peerkg.graph.readers.nquads import NotGrouped, graphs_of
+from peerkg.graph.store import EmbeddedStore
+from peerkg.graph.store.bulk import Journal, RdfFile
+from peerkg.queries import registry
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from synthetic import study_nquads, write, write_package  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+MINI = [DATA / "mini-study", DATA / "mini-study-2", DATA / "mini-mappings.sssom.tsv"]
+QUOTE = "https://w3id.org/peerkg/id/s0001/quote/q0"
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory) -> Path:
+    """Three synthetic studies of six quotes, as N-Quads."""
+    path = tmp_path_factory.mktemp("synthetic") / "collection.nq"
+    write(path, studies=3, quotes=6, workers=1)
+    return path
+
+
+def quads(store) -> set[bytes]:
+    return set(store.dump().splitlines())
+
+
+def study_quads(store) -> set[bytes]:
+    """The quads of the synthetic studies (the ontology's blank nodes differ between stores)."""
+    return {q for q in quads(store) if q.endswith((b"/s0000> .", b"/s0001> .", b"/s0002> ."))}
+
+
+def test_synthetic_studies_load_as_a_users_do(embedded, collection, tmp_path):
+    counts = load(embedded, [collection])
+    studies = [f"https://w3id.org/peerkg/id/s000{i}" for i in range(3)]
+    assert all(counts[URIRef(s)] > 100 for s in studies)
+    assert set(studies) <= set(embedded.graphs())
+    assert registry()["quote-page"].count(embedded) == 18
+    write_package(tmp_path / "s0007", 7, quotes=4)  # the same study as a package a user writes
+    counts = load(embedded, [tmp_path / "s0007"])
+    assert counts[URIRef("https://w3id.org/peerkg/id/s0007")] == study_nquads(7, 4).count(b"\n")
+
+
+def test_nquads_read_graph_by_graph_gives_the_store_read_whole_gives(embedded, collection):
+    load(embedded, [collection])
+    whole = EmbeddedStore(":memory:")
+    whole.replace_graphs({**base_graphs(), **read_source(collection)})
+    assert study_quads(embedded) == study_quads(whole) and len(study_quads(whole)) > 300
+
+
+def test_graphs_not_kept_together_are_read_whole(embedded, collection, tmp_path):
+    lines = collection.read_bytes().splitlines(keepends=True)
+    shuffled = tmp_path / "shuffled.nq"
+    shuffled.write_bytes(b"".join(lines[1::2] + lines[0::2]))
+    with pytest.raises(NotGrouped):
+        list(graphs_of(shuffled))
+    load(embedded, [shuffled])
+    reference = EmbeddedStore(":memory:")
+    load(reference, [collection])
+    assert study_quads(embedded) == study_quads(reference) and len(study_quads(reference)) > 300
+
+
+def test_a_graph_breaking_the_shapes_names_it_and_changes_nothing(initialised_store, collection,
+                                                                   tmp_path):
+    broken = tmp_path / "broken.nq"
+    extra = (f"<{QUOTE}> <https://w3id.org/peerkg/ontology#inTheme> "
+             "<https://w3id.org/peerkg/id/s0001/theme/t0> <https://w3id.org/peerkg/id/s0001> .\n"
+             f"<{QUOTE}> <https://w3id.org/peerkg/ontology#inTheme> "
+             "<https://w3id.org/peerkg/id/s0001/theme/t1> <https://w3id.org/peerkg/id/s0001> .\n")
+    lines = collection.read_bytes().splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line.endswith(b"<https://w3id.org/peerkg/id/s0001> .\n"))
+    broken.write_bytes(b"".join(lines[:last + 1]) + extra.encode() + b"".join(lines[last + 1:]))
+    list(graphs_of(broken))  # the file is still grouped: checked graph by graph, as it is read
+    before = quads(initialised_store)
+    with pytest.raises(NotConforming, match=rf"{QUOTE} \(pk:inTheme\): A quote is reported under at most one theme"):
+        load(initialised_store, [broken])
+    assert quads(initialised_store) == before
+
+
+def test_a_bulk_load_that_fails_midway_is_rolled_back(initialised_store, tmp_path):
+    """A file claiming a stored study's graph but failing to parse half-way: the stored study
+    was moved aside and comes back; nothing of the file stays."""
+    study = URIRef("https://w3id.org/peerkg/id/gillard2013")
+    bad = tmp_path / "bad.nq"
+    bad.write_text(f"<{QUOTE}> <https://example.org/p> \"x\" <{study}> .\n<oops\n", encoding="utf-8")
+    before = quads(initialised_store)
+    with pytest.raises(InputError, match=r"bad\.nq: cannot parse as RDF"):
+        initialised_store.load_graphs({VOCAB_GRAPH: Graph()},
+                                      [RdfFile(bad, "application/n-quads", frozenset({study}))])
+    assert quads(initialised_store) == before
+
+
+def test_a_load_cut_off_by_a_crash_is_rolled_back_on_the_next_open(store_dir):
+    store = EmbeddedStore(store_dir)
+    before = quads(store)
+    journal = Journal(store._store)  # what a bulk load does before it writes, then "dies"
+    journal.begin({g for g in store.graphs()})
+    journal.move_aside({"https://w3id.org/peerkg/id/gillard2013"})
+    store.update("INSERT DATA { GRAPH <https://example.org/half> { <https://example.org/a> "
+                 "<https://example.org/b> 1 } }")
+    del journal
+    store.close()
+    reopened = EmbeddedStore(store_dir)
+    assert quads(reopened) == before
+    reopened.close()
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    store = EmbeddedStore(str(tmp_path_factory.mktemp("mini") / "store"))
+    load(store, MINI)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_pages_of_every_named_query_make_the_whole_table(mini, name):
+    query = registry()[name]
+    if any(not p.optional for p in query.params):
+        pytest.skip("needs a parameter")
+    whole = query.run(mini)
+    assert query.count(mini) == len(whole.rows)
+    pages = [row for offset in range(0, len(whole.rows) + 2, 2)
+             for row in query.run(mini, {}, limit=2, offset=offset).rows]
+    assert pages == whole.rows
+
+
+def test_paging_refuses_what_is_not_a_natural_number(mini):
+    for limit, offset in ((-1, 0), (2, -3), ("5; DROP ALL", 0), (1.5, 0)):
+        with pytest.raises(ValueError):
+            registry()["quotes"].run(mini, {}, limit=limit, offset=offset)
+
+
+@pytest.fixture(scope="module")
+def client(mini):
+    return create_app({"STORE": mini}).test_client()
+
+
+@pytest.mark.parametrize("filters", [{}, {"theme": "joining"}, {"site": "East"}])
+def test_quote_pages_make_the_whole_search(client, mini, filters):
+    whole = registry()["quote-search"].run(mini, filters)
+    first = client.get("/api/quotes", query_string={**filters, "limit": 1}).get_json()
+    assert first["total"] == len(whole.rows)
+    pages = [q for offset in range(first["total"])
+             for q in client.get("/api/quotes", query_string={**filters, "limit": 1,
+                                                                "offset": offset}).get_json()["quotes"]]
+    assert [q["quote"] for q in pages] == [str(row[0]) for row in whole.rows]
+    assert [q["text"] for q in pages] == [str(row[1]) for row in whole.rows]
+
+
+def test_named_query_pages_over_http(client, mini):
+    whole = client.get("/api/queries/theme-structure").get_json()
+    assert "total" not in whole
+    page = client.get("/api/queries/theme-structure?limit=3&offset=2").get_json()
+    assert page["total"] == len(whole["rows"]) and page["offset"] == 2 and page["limit"] == 3
+    assert page["rows"] == whole["rows"][2:5]
+    bad = client.get("/api/queries/theme-structure?limit=0")
+    assert bad.status_code == 400 and bad.get_json()["ok"] is False
+
+
+def test_streamed_csv_is_the_csv_in_memory(mini):
+    query = registry()["quotes"].text
+    streamed = io.BytesIO()
+    mini.query_to(query, "text/csv", streamed)
+    assert streamed.getvalue() == mini.query_as(query, "text/csv")
+    rows = list(csv.reader(io.StringIO(streamed.getvalue().decode("utf-8"))))
+    assert rows[0] == ["quote", "text", "site", "stakeholder", "theme", "study"] and len(rows) == 5
