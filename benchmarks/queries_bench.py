@@ -1,0 +1,93 @@
+"""Latency of every named query, and of one page of ``/api/quotes``, at several sizes, as
+``peerkg serve`` runs them: on the Oxigraph server it manages (union default graph, timeout).
+
+    python benchmarks/queries_bench.py --studies 10 100 1000 --data /tmp/pk-bench [--runs 3]
+
+Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, see
+load_bench.py), put once into ``DATA/store-cN`` (``peerkg init``, then Oxigraph's bulk loader:
+the data is known to be valid, and loading is measured by load_bench.py). Median of ``--runs``
+runs after one warm-up; a query past ``--timeout`` seconds is cancelled by the engine and shown
+as such. ``/api/quotes?limit=50`` runs through the Flask app (test client) on the same engine,
+first page and a page deep in the collection. Prints a Markdown table.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from peerkg.api.app import create_app
+from peerkg.graph.store import QueryTimeout
+from peerkg.graph.store.engine import query_engine
+from peerkg.queries import registry
+
+BIN = Path(sys.executable).parent
+
+
+def prepared(data: Path, studies: int) -> Path:
+    store = data / f"store-c{studies}"
+    if not store.exists():
+        subprocess.run([str(BIN / "peerkg"), "--store", str(store), "init"], check=True,
+                       capture_output=True)
+        loader = ox.Store(str(store))
+        loader.bulk_load(path=str(data / f"c{studies}.nq"), format=ox.RdfFormat.N_QUADS)
+        loader.optimize()
+        del loader
+    return store
+
+
+def timed(call, runs: int) -> tuple[str, int | str]:
+    try:
+        rows = call()
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+    except QueryTimeout:
+        return "timeout", "-"
+    return f"{statistics.median(times) * 1000:,.0f}", rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--studies", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--data", type=Path, default=Path("/tmp/pk-bench"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=60)
+    args = parser.parse_args()
+    names = sorted(q for q in registry() if all(p.optional for p in registry()[q].params))
+    cells: dict[str, dict[int, tuple[str, object]]] = {}
+    for studies in args.studies:
+        location = str(prepared(args.data, studies))
+        with query_engine(location, args.timeout) as store:
+            client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout}).test_client()
+            total = client.get("/api/quotes?limit=1").get_json()["total"]
+            for label, url in (("/api/quotes?limit=50", "/api/quotes?limit=50"),
+                               ("/api/quotes?limit=50&offset=middle",
+                                f"/api/quotes?limit=50&offset={total // 2}")):
+                def page(url=url):
+                    body = client.get(url).get_json()
+                    if not body["ok"]:
+                        raise QueryTimeout(body["error"])
+                    return len(body["quotes"])
+                cells.setdefault(label, {})[studies] = timed(page, args.runs)
+                print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
+            for name in names:
+                query = registry()[name]
+                cells.setdefault(name, {})[studies] = timed(lambda q=query: len(q.run(store).rows),
+                                                            args.runs)
+                print(name, studies, cells[name][studies], file=sys.stderr, flush=True)
+    print("| query | " + " | ".join(f"{s} studies: ms (rows)" for s in args.studies) + " |")
+    print("|---|" + "---|" * len(args.studies))
+    for name, by_size in cells.items():
+        print(f"| {name} | " + " | ".join(f"{by_size[s][0]} ({by_size[s][1]})"
+                                          for s in args.studies) + " |")
+
+
+if __name__ == "__main__":
+    main()
