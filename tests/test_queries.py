@@ -10,7 +10,7 @@ from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve
 
 DATA = Path(__file__).parent / "data"
-CONCATENATED = {"names", "reference", "themes"}
+CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " "}
 
 
 def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
@@ -22,7 +22,7 @@ def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
 def normalise(columns, rows):
     def cell(column, value):
         if column in CONCATENATED:
-            return tuple(sorted(v for v in value.split(", " if column == "names" else "; ") if v))
+            return tuple(sorted(v for v in value.split(CONCATENATED[column]) if v))
         return value
 
     return [tuple(cell(c, v) for c, v in zip(columns, row, strict=True)) for row in rows]

@@ -2,9 +2,16 @@
 
 :func:`read_study` checks everything a user can get wrong (syntax, missing fields and columns,
 unknown or duplicate ids) and raises :class:`~peerkg.graph.base.errors.InputError` naming the file,
-line or row and field, before anything reaches a store. What the authors reported is attributed
-to them; what the project reconstructed (codes, categories, codings, curated links) to the
-project agent, with PROV-O.
+line or row and field, before anything reaches a store.
+
+Who says what (docs/study-format.md, "Who says what"): every entity the paper reports (the
+article, references, citations, sites, participant groups, analysis stages, agreement
+measurements, themes, quotes, findings, conclusions, limitations, codes the paper names) is
+attributed to the authors with ``prov:wasAttributedTo``; what the project reconstructed or read
+into the paper (codes, categories, codings, curated evidence, literature links) to the project
+agent. A package's free text is the curator's own words, so on an entity of the authors it is
+written as ``pk:projectSummary``, never as the authors' description; mappings to constructs and
+themes and citation intents use properties the ontology marks ``pk:projectReading``.
 """
 
 from dataclasses import dataclass
@@ -31,6 +38,8 @@ REFERENCE_TYPES = {
 ORGANISATION_KINDS = {"nhs-trust": PK.NHSTrust, "community-organisation": PK.CommunityOrganisation}
 IRI_KINDS = {"coder": "agent"}  # coders are agents: people, or the project
 STANCES = {"present": PK.present, "lacking": PK.lacking}
+FINDING_KINDS = {"benefit": PK.benefit, "challenge": PK.challenge, "caveat": PK.caveat}
+AGREEMENT_UNITS = {"sections": PK.sectionsOfText, "codes": PK.codesAssigned, "text": PK.amountOfText}
 # The CiTO citation intents declared in ontology/imports/w3c-shim.ttl.
 INTENTS = (
     "cites", "citesAsAuthority", "citesAsEvidence", "citesAsRelated", "citesForInformation",
@@ -124,6 +133,18 @@ class _Reader:
         agent = PROJECT_AGENT if attribution == "project" else self.authors_agent
         self.add(node, PROV.wasAttributedTo, agent)
 
+    def own_words(self, node, field: Field, attribution: str, prop=DCTERMS.description) -> None:
+        """The curator's text in ``field``: ``prop`` on the project's own entities, and
+        ``pk:projectSummary`` (the project's words, never the authors') on the authors'."""
+        self.text(node, PK.projectSummary if attribution == "authors" else prop, field)
+
+    def coders(self, field: Field) -> list[URIRef]:
+        """Authors named as doing an analysis step's coding: they become ``pk:Coder``s."""
+        people = self.ref("coder", field, many=True)
+        for person in people:
+            self.add(person, RDF.type, PK.Coder)
+        return people
+
     def attribution(self, field: Field, default: str) -> str:
         value = field.value if field.value is not None else default
         if value not in ("authors", "project"):
@@ -141,6 +162,7 @@ class _Reader:
         references = read_yaml(self.folder / "references.yaml")
         self._references(references)
         self._sites(meta)
+        self._primary_study(meta)
         self._analysis(meta)
         self._themes(meta)
         self._codebook(read_yaml(self.folder / "codebook.yaml"))
@@ -148,6 +170,7 @@ class _Reader:
         self._evidence(read_csv(self.folder / "evidence.csv", EVIDENCE_COLUMNS))
         self._links(references)
         self._outcomes(meta)
+        self._limitations(meta)
         return Study(self.sid, self.study, self.g)
 
     def _study(self, meta: Field) -> None:
@@ -163,10 +186,9 @@ class _Reader:
         self.add(s, PROV.wasAssociatedWith, self.authors_agent)
         self.add(self.authors_agent, RDF.type, PROV.Organization)
         self.label(self.authors_agent, f"{label} (the authors)")
-        for author in authors:
+        for author in authors:  # pk:Coder only once a stage or an agreement names them coders
             person = self.iri(IRI_KINDS["coder"], self.declare("coder", author["id"]))
             self.add(person, RDF.type, PROV.Person)
-            self.add(person, RDF.type, PK.Coder)
             self.label(person, author["name"].text())
         self.add(article, RDF.type, FABIO.JournalArticle)
         self.add(article, RDF.type, PK.Source)
@@ -217,6 +239,7 @@ class _Reader:
             if item.has("url"):
                 self.add(node, PK.url, Literal(item["url"].text(), datatype=XSD.anyURI))
             self.add(self.article, CITO.cites, node)
+            self.attribute(node, "authors")
 
     def _sites(self, meta: Field) -> None:
         for org in meta.get("organisations").items():
@@ -236,7 +259,8 @@ class _Reader:
             self.add(node, PK.order, Literal(n, datatype=XSD.integer))
             self.add(node, PK.inStudy, self.study)
             self.label(node, site["label"].text())
-            self.text(node, DCTERMS.description, site.get("description"))
+            self.own_words(node, site.get("description"), "authors")
+            self.attribute(node, "authors")
             for org in self.ref("organisation", site.get("organisations", []), many=True):
                 self.add(node, ORG.siteOf, org)
             for key, prop in table1:
@@ -262,8 +286,9 @@ class _Reader:
                 self.add(node, PK.stakeholderGroup, group)
                 self.add(node, PK.participantCount, Literal(n.count(), datatype=XSD.integer))
                 self.label(node, f"{site_id}, {group_id}")
+                self.attribute(node, "authors")
 
-    def _analysis(self, meta: Field) -> None:
+    def _primary_study(self, meta: Field) -> None:
         primary = meta.get("primary_study")
         if primary.value:
             node = self.iri("study", "primary")
@@ -289,6 +314,9 @@ class _Reader:
                 self.add(t, SKOS.inScheme, scheme)
                 self.add(t, PK.inStudy, node)
                 self.add(self.study, PROV.used, t)
+                self.attribute(t, "authors")
+
+    def _analysis(self, meta: Field) -> None:
         analysis = meta.get("analysis")
         if not analysis.value:
             return
@@ -305,13 +333,16 @@ class _Reader:
             self.add(node, PK.inStudy, self.study)
             self.add(node, PK.stageNumber, Literal(n, datatype=XSD.integer))
             self.label(node, stage["label"].text())
-            self.text(node, DCTERMS.description, stage.get("summary"))
-            for coder in self.ref("coder", stage.get("coders", []), many=True):
+            self.own_words(node, stage.get("summary"), "authors")
+            self.attribute(node, "authors")
+            for coder in self.coders(stage.get("coders", [])):
                 self.add(node, PROV.wasAssociatedWith, coder)
+            for person in self.ref("coder", stage.get("feedback", []), many=True):
+                self.add(node, PK.feedbackFrom, person)
         sections = analysis.get("sections_compared")
         for i, item in enumerate(analysis.get("agreement").items(), 1):
-            coders = self.ref("coder", item["coders"], many=True)
-            node = self._agreement(f"a{i}", self.study, item["percent"], len(coders), len(coders))
+            coders = self.coders(item["coders"])
+            node = self._agreement(f"a{i}", self.study, item, len(coders), len(coders))
             if sections.value is not None:
                 self.add(node, PK.sectionsCompared, Literal(sections.count(), datatype=XSD.integer))
             for coder in coders:
@@ -322,26 +353,34 @@ class _Reader:
             self.add(self.study, PK.comparedWith, work)
             coders = comparison["coders"].count()
             for i, item in enumerate(comparison.get("agreement").items(), 1):
-                node = self._agreement(f"comparison-{i}", work, item["percent"], coders,
+                node = self._agreement(f"comparison-{i}", work, item, coders,
                                        item["coders_agreeing"].count())
                 if comparison.has("sections"):
                     self.add(node, PK.sectionsCompared,
                              Literal(comparison["sections"].count(), datatype=XSD.integer))
 
-    def _agreement(self, local: str, on, percent: Field, compared: int, agreeing: int):
+    def _agreement(self, local: str, on, item: Field, compared: int, agreeing: int):
+        """An agreement measurement the paper reports, with what its percentage counts
+        (``unit``: sections, codes or text), which the package must say."""
         node = self.iri("agreement", local)
+        percent = item["percent"]
         value = percent.number()
         if not 0 <= value <= 100:
             raise percent.error(f"a percentage must be between 0 and 100, found {value}")
+        unit = item["unit"].text()
+        if unit not in AGREEMENT_UNITS:
+            raise item["unit"].error(f"must be one of {', '.join(AGREEMENT_UNITS)}, not {unit!r}")
         self.add(node, RDF.type, PK.AgreementMeasurement)
         self.add(node, DQV.isMeasurementOf, PK.percentAgreement)
+        self.add(node, PK.agreementUnit, AGREEMENT_UNITS[unit])
+        self.attribute(node, "authors")
         self.add(node, DQV.computedOn, on)
         # "74", not "74.0": the canonical form Oxigraph stores
         self.add(node, DQV.value, Literal(str(value).removesuffix(".0"), datatype=XSD.decimal))
         self.add(node, PK.codersCompared, Literal(compared, datatype=XSD.integer))
         self.add(node, PK.codersAgreeing, Literal(agreeing, datatype=XSD.integer))
         self.add(node, PK.inStudy, self.study)
-        self.label(node, f"{agreeing} of {compared} coders agree on {percent.value}%")
+        self.label(node, f"{agreeing} of {compared} coders agree on {percent.value}% of {unit}")
         return node
 
     def _themes(self, meta: Field) -> None:
@@ -357,7 +396,7 @@ class _Reader:
             self.add(node, SKOS.inScheme, self.codebook)
             self.add(self.codebook, SKOS.hasTopConcept, node)
             self.add(node, PK.order, Literal(theme["order"].count(), datatype=XSD.integer))
-            self.text(node, DCTERMS.description, theme.get("summary"))
+            self.own_words(node, theme.get("summary"), "authors")
             self.attribute(node, "authors")
 
     def _codebook(self, book: Field) -> None:
@@ -375,12 +414,13 @@ class _Reader:
             self.add(node, RDF.type, PK.Code)
             self.add(node, PK.inStudy, self.study)
             self.label(node, code["label"].text(), concept=True)
-            self.add(node, SKOS.definition, Literal(code["definition"].text(), lang="en"))
+            attribution = self.attribution(code.get("attribution"), default)
+            self.own_words(node, code["definition"], attribution, SKOS.definition)
             self.add(node, SKOS.inScheme, self.codebook)
             self.add(node, SKOS.broader, self.ref("category", code["category"]))
             for construct in self.ref("construct", code.get("constructs", []), many=True):
                 self.add(node, PK.relatesToConstruct, construct)
-            self.attribute(node, self.attribution(code.get("attribution"), default))
+            self.attribute(node, attribution)
             self.text(node, DCTERMS.source, code.get("source"))
         self.coding_activity = self.iri("activity", "reconstruction")
         self.add(self.coding_activity, RDF.type, PROV.Activity)
@@ -449,44 +489,70 @@ class _Reader:
             self.text(node, PK.basis, row.get("basis"), lang=False)
 
     def _links(self, refs: Field) -> None:
+        """Each link is two entities: the authors' citation (the paper cites these works in this
+        section) and the project's reading of it (intent, constructs, themes, summary)."""
         for link in refs.get("links").items():
-            node = self.iri("link", self.declare("link", link["id"]))
+            local = self.declare("link", link["id"])
+            works = self.ref("reference", link["references"], many=True)
+            numbers = ", ".join(str(self.g.value(w, PK.referenceNumber)) for w in works)
+            section = link["section"].text()
+            citation = self.iri("citation", local)
+            self.add(citation, RDF.type, PK.Citation)
+            self.add(citation, PK.inStudy, self.study)
+            self.add(citation, PK.inSection, Literal(section))
+            self.label(citation, f"Citation of [{numbers}] in {section}")
+            self.attribute(citation, "authors")
+            node = self.iri("link", local)
             self.add(node, RDF.type, PK.LiteratureLink)
             self.add(node, PK.inStudy, self.study)
+            self.add(node, PROV.wasDerivedFrom, citation)
             self.text(node, DCTERMS.description, link.get("summary"))
-            self.text(node, DCTERMS.source, link.get("section"), lang=False)
             intent_name = link["intent"].text()
             if intent_name not in INTENTS:
                 raise link["intent"].error(
                     f"unknown CiTO intent '{intent_name}' (use one of {', '.join(INTENTS)})")
-            intent = CITO[intent_name]
-            self.add(node, PK.citationIntent, intent)
-            self.attribute(node, "authors")
-            for work in self.ref("reference", link["references"], many=True):
+            self.add(node, PK.citationIntent, CITO[intent_name])
+            self.attribute(node, "project")
+            for work in works:
+                self.add(citation, PK.citesReference, work)
                 self.add(node, PK.citesReference, work)
-                self.add(self.article, intent, work)
             for construct in self.ref("construct", link.get("constructs", []), many=True):
                 self.add(node, PK.aboutConstruct, construct)
             for theme in self.ref("theme", link.get("themes", []), many=True):
                 self.add(node, PK.aboutTheme, theme)
-            numbers = ", ".join(str(self.g.value(w, PK.referenceNumber)) for w in
-                                self.ref("reference", link["references"], many=True))
-            self.label(node, f"Literature link {link['id'].value}: {intent_name} [{numbers}]")
+            self.label(node, f"Literature link {link['id'].value} (the project's reading): "
+                             f"{intent_name} [{numbers}]")
 
     def _outcomes(self, meta: Field) -> None:
         for key, kind, cls in (("findings", "finding", PK.Finding),
                                ("conclusions", "recommendation", PK.Recommendation)):
             for n, item in enumerate(meta.get(key).items(), 1):
-                node = self.iri(kind, self.declare(kind, item["id"]))
-                self.add(node, RDF.type, cls)
-                self.add(node, PK.inStudy, self.study)
-                order = item["order"].count() if item.has("order") else n
-                self.add(node, PK.order, Literal(order, datatype=XSD.integer))
-                summary = item["summary"].text()
-                self.add(node, DCTERMS.description, Literal(summary, lang="en"))
-                self.label(node, f"{kind.capitalize()} {order}")
-                self.attribute(node, "authors")
-                for theme in self.ref("theme", item.get("themes", []), many=True):
-                    self.add(node, PK.aboutTheme, theme)
-                for construct in self.ref("construct", item.get("constructs", []), many=True):
-                    self.add(node, PK.aboutConstruct, construct)
+                node = self._claim(kind, cls, item, n)
+                if cls == PK.Finding:
+                    finding_kind = item["kind"].text()
+                    if finding_kind not in FINDING_KINDS:
+                        raise item["kind"].error(
+                            f"must be one of {', '.join(FINDING_KINDS)}, not {finding_kind!r}")
+                    self.add(node, PK.findingKind, FINDING_KINDS[finding_kind])
+
+    def _limitations(self, meta: Field) -> None:
+        for n, item in enumerate(meta.get("limitations").items(), 1):
+            self._claim("limitation", PK.Limitation, item, n)
+
+    def _claim(self, kind: str, cls, item: Field, n: int) -> URIRef:
+        """A finding, conclusion or limitation: the authors' claim, which the package gives in
+        the curator's words (``pk:projectSummary``), with the themes and constructs the project
+        reads it as concerning."""
+        node = self.iri(kind, self.declare(kind, item["id"]))
+        self.add(node, RDF.type, cls)
+        self.add(node, PK.inStudy, self.study)
+        order = item["order"].count() if item.has("order") else n
+        self.add(node, PK.order, Literal(order, datatype=XSD.integer))
+        self.own_words(node, item["summary"], "authors")
+        self.label(node, f"{kind.capitalize()} {order}")
+        self.attribute(node, "authors")
+        for theme in self.ref("theme", item.get("themes", []), many=True):
+            self.add(node, PK.aboutTheme, theme)
+        for construct in self.ref("construct", item.get("constructs", []), many=True):
+            self.add(node, PK.aboutConstruct, construct)
+        return node
