@@ -9,6 +9,8 @@ import pytest
 
 from peerkg.queries import registry
 
+from .conftest import ROOT
+
 ID = "https://w3id.org/peerkg/id/gillard2013/"
 PREFIXES = """PREFIX pk: <https://w3id.org/peerkg/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -331,3 +333,43 @@ def test_project_readings_are_marked_in_the_ontology(loaded):
         loaded, "SELECT ?p WHERE { ?p pk:projectReading true }")}
     assert marked == {"projectSummary", "aboutConstruct", "aboutTheme", "relatesToConstruct",
                       "citationIntent"}
+
+
+def test_the_study_format_docs_query_for_the_authors_statements_works(loaded):
+    doc = (ROOT / "docs" / "study-format.md").read_text(encoding="utf-8")
+    query = re.search(r"```sparql\n(.*?)```", doc, re.S)[1]
+    properties = {str(row[0]).rsplit("#", 1)[1] for row in loaded.select(query).rows}
+    assert {"label", "prefLabel", "order"} <= properties
+    assert "projectSummary" not in properties
+
+
+# -- 6. the reconstruction is visible on the pages -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(loaded):
+    from peerkg.api.app import create_app
+
+    return create_app({"STORE": loaded}).test_client()
+
+
+def test_overview_marks_the_reconstructed_categories_and_codes(client, loaded):
+    html = client.get("/").get_data(as_text=True)
+    assert "are the project's reconstruction" in html
+    rows = registry()["themes"].run(loaded).dicts()
+    marked = set(re.findall(r'class="reconstruction"[^>]*>(?:<a [^>]*>)?([^<]+)</a>', html))
+    reconstructed = {str(r[k + "_label"]) for r in rows for k in ("category", "code")
+                     if str(r[k + "_by"]).endswith("/agent/peerkg")}
+    assert len(reconstructed) == 8 + 41 and marked == reconstructed
+    assert "Staff retention of benevolent power as a constraint" not in " ".join(marked)
+
+
+@pytest.mark.parametrize(("path", "note"), [
+    ("category/team-acceptance", "The project's reconstruction or reading, not the authors'"),
+    ("code/informal-recruitment", "The project's reconstruction or reading, not the authors'"),
+    ("link/l13", "The project's reconstruction or reading, not the authors'"),
+    ("code/staff-benevolent-power", "Reported by the authors."),
+    ("theme/building-teams", "Reported by the authors."),
+])
+def test_entity_pages_say_whose_it_is(client, path, note):
+    html = client.get(f"/id/gillard2013/{path}").get_data(as_text=True)
+    assert note in html
