@@ -295,7 +295,7 @@ def test_cw_drafted_the_paper_and_is_not_a_coder(loaded, seed_text):
 def test_a_theme_heading_is_the_authors_and_its_summary_the_projects(loaded):
     found = said_by(loaded, ID + "theme/building-teams")
     assert found["project summary"] == {PROJECT}
-    assert found[str("http://www.w3.org/2000/01/rdf-schema#label")] == {AUTHORS}
+    assert found["http://www.w3.org/2000/01/rdf-schema#label"] == {AUTHORS}
     assert "http://purl.org/dc/terms/description" not in found
 
 
