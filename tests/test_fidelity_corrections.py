@@ -373,3 +373,72 @@ def test_overview_marks_the_reconstructed_categories_and_codes(client, loaded):
 def test_entity_pages_say_whose_it_is(client, path, note):
     html = client.get(f"/id/gillard2013/{path}").get_data(as_text=True)
     assert note in html
+
+
+# -- the package format and the shapes hold the rule ---------------------------------------------
+
+@pytest.fixture
+def package(tmp_path):
+    import shutil
+
+    from .conftest import STUDY
+
+    return shutil.copytree(STUDY, tmp_path / "gillard2013")
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("percent: 74, unit: sections}", "percent: 74}",
+     r"study\.yaml, line \d+, field 'analysis\.agreement\[0\]\.unit'"),
+    ("percent: 65.5, unit: codes}", "percent: 65.5, unit: percent}",
+     r"field 'analysis\.comparison\.agreement\[0\]\.unit': must be one of sections, codes, text"),
+    ("kind: caveat", "kind: lesson",
+     r"field 'findings\[6\]\.kind': must be one of benefit, challenge, caveat, not 'lesson'"),
+])
+def test_units_and_kinds_are_checked_naming_the_place(package, old, new, message):
+    from peerkg.graph.base.errors import InputError
+    from peerkg.graph.readers.study import read_study
+    from peerkg.graph.readers.vocab import read_vocab
+
+    edit(package / "study.yaml", old, new)
+    with pytest.raises(InputError, match=message):
+        read_study(package, read_vocab())
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("link", "A literature link is the project's reading of a citation"),
+    ("theme", "The summary of an entity the authors report is the project's words"),
+    ("unit", "An agreement measurement says what its percentage counts"),
+    ("stage", "This entity names the one agent whose statement it is"),
+])
+def test_shapes_refuse_data_that_confuses_who_says_what(change, message):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS
+
+    from peerkg.graph.base.errors import NotConforming
+    from peerkg.graph.base.iris import PK, PROV
+    from peerkg.graph.readers.study import read_study
+    from peerkg.graph.readers.vocab import read_vocab
+    from peerkg.ontology.shacl import check_shapes
+
+    from .conftest import STUDY
+
+    vocab = read_vocab()
+    g = read_study(STUDY, vocab).graph + vocab.graph
+    authors = URIRef(ID + "agent/authors")
+    if change == "link":
+        link = URIRef(ID + "link/l13")
+        g.set((link, PROV.wasAttributedTo, authors))
+    elif change == "theme":
+        g.add((URIRef(ID + "theme/who-becomes"), DCTERMS.description, Literal("a summary")))
+    elif change == "unit":
+        g.remove((URIRef(ID + "agreement/a1"), PK.agreementUnit, None))
+    else:
+        g.remove((URIRef(ID + "stage/5"), PROV.wasAttributedTo, None))
+    with pytest.raises(NotConforming, match=message):
+        check_shapes(g)
