@@ -412,13 +412,11 @@ def test_units_and_kinds_are_checked_naming_the_place(package, old, new, message
 
 @pytest.mark.parametrize(("change", "message"), [
     ("link", "A literature link is the project's reading of a citation"),
-    ("theme", "The summary of an entity the authors report is the project's words"),
     ("unit", "An agreement measurement says what its percentage counts"),
     ("stage", "This entity names the one agent whose statement it is"),
 ])
 def test_shapes_refuse_data_that_confuses_who_says_what(change, message):
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import DCTERMS
+    from rdflib import URIRef
 
     from peerkg.graph.base.errors import NotConforming
     from peerkg.graph.base.iris import PK, PROV
@@ -434,11 +432,29 @@ def test_shapes_refuse_data_that_confuses_who_says_what(change, message):
     if change == "link":
         link = URIRef(ID + "link/l13")
         g.set((link, PROV.wasAttributedTo, authors))
-    elif change == "theme":
-        g.add((URIRef(ID + "theme/who-becomes"), DCTERMS.description, Literal("a summary")))
     elif change == "unit":
         g.remove((URIRef(ID + "agreement/a1"), PK.agreementUnit, None))
     else:
         g.remove((URIRef(ID + "stage/5"), PROV.wasAttributedTo, None))
     with pytest.raises(NotConforming, match=message):
         check_shapes(g)
+
+
+def test_a_package_can_say_text_is_the_authors_own_words(package):
+    """Text carried over from the authors' own QDA project is theirs: ``words: authors``."""
+    from rdflib import SKOS, URIRef
+    from rdflib.namespace import DCTERMS
+
+    from peerkg.graph.base.iris import PK
+    from peerkg.graph.readers.study import read_study
+    from peerkg.graph.readers.vocab import read_vocab
+
+    edit(package / "study.yaml", "    label: \"Building new teams\"\n",
+         "    label: \"Building new teams\"\n    words: authors\n")
+    edit(package / "codebook.yaml", "attribution: project\n", "attribution: project\nwords: authors\n")
+    g = read_study(package, read_vocab()).graph
+    teams, who = URIRef(ID + "theme/building-teams"), URIRef(ID + "theme/who-becomes")
+    assert g.value(teams, DCTERMS.description) and not g.value(teams, PK.projectSummary)
+    assert g.value(who, PK.projectSummary) and not g.value(who, DCTERMS.description)
+    code = URIRef(ID + "code/staff-benevolent-power")
+    assert g.value(code, SKOS.definition) and not g.value(code, PK.projectSummary)

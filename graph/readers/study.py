@@ -9,9 +9,11 @@ article, references, citations, sites, participant groups, analysis stages, agre
 measurements, themes, quotes, findings, conclusions, limitations, codes the paper names) is
 attributed to the authors with ``prov:wasAttributedTo``; what the project reconstructed or read
 into the paper (codes, categories, codings, curated evidence, literature links) to the project
-agent. A package's free text is the curator's own words, so on an entity of the authors it is
-written as ``pk:projectSummary``, never as the authors' description; mappings to constructs and
-themes and citation intents use properties the ontology marks ``pk:projectReading``.
+agent. A package's free text is the curator's own words unless the package says it is the
+authors' (``words: authors``, on the file or the item: text carried over from the authors' own
+QDA project, say); the curator's words on an entity of the authors are written as
+``pk:projectSummary``, never as the authors' description or definition. Mappings to constructs
+and themes and citation intents use properties the ontology marks ``pk:projectReading``.
 """
 
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ REFERENCE_TYPES = {
 ORGANISATION_KINDS = {"nhs-trust": PK.NHSTrust, "community-organisation": PK.CommunityOrganisation}
 IRI_KINDS = {"coder": "agent"}  # coders are agents: people, or the project
 STANCES = {"present": PK.present, "lacking": PK.lacking}
+WORDS = ("project", "authors")  # whose words a package's free text is
 FINDING_KINDS = {"benefit": PK.benefit, "challenge": PK.challenge, "caveat": PK.caveat}
 AGREEMENT_UNITS = {"sections": PK.sectionsOfText, "codes": PK.codesAssigned, "text": PK.amountOfText}
 # The CiTO citation intents declared in ontology/imports/w3c-shim.ttl.
@@ -133,10 +136,15 @@ class _Reader:
         agent = PROJECT_AGENT if attribution == "project" else self.authors_agent
         self.add(node, PROV.wasAttributedTo, agent)
 
-    def own_words(self, node, field: Field, attribution: str, prop=DCTERMS.description) -> None:
-        """The curator's text in ``field``: ``prop`` on the project's own entities, and
-        ``pk:projectSummary`` (the project's words, never the authors') on the authors'."""
-        self.text(node, PK.projectSummary if attribution == "authors" else prop, field)
+    def own_words(self, node, item: Field, key: str, attribution: str,
+                  prop=DCTERMS.description, required: bool = False) -> None:
+        """The free text ``item[key]`` of an entity: ``prop`` when the entity and the words
+        are one agent's, and ``pk:projectSummary`` (the project's words, never the authors')
+        when the curator wrote about an entity of the authors. Whose words they are is the
+        item's ``words``, else its file's, else the project's."""
+        words = self.words_of(item, self.words)
+        ours = attribution == "authors" and words == "project"
+        self.text(node, PK.projectSummary if ours else prop, item[key] if required else item.get(key))
 
     def coders(self, field: Field) -> list[URIRef]:
         """Authors named as doing an analysis step's coding: they become ``pk:Coder``s."""
@@ -144,6 +152,14 @@ class _Reader:
         for person in people:
             self.add(person, RDF.type, PK.Coder)
         return people
+
+    @staticmethod
+    def words_of(item: Field, default: str) -> str:
+        """Whose words the free text of a file or item is (``words``), or ``default``."""
+        words = item.get("words").value or default
+        if words not in WORDS:
+            raise item["words"].error(f"must be 'project' or 'authors', not {words!r}")
+        return words
 
     def attribution(self, field: Field, default: str) -> str:
         value = field.value if field.value is not None else default
@@ -155,6 +171,7 @@ class _Reader:
 
     def read(self) -> Study:
         meta = read_yaml(self.folder / "study.yaml")
+        self.words = self.words_of(meta, "project")
         self.sid = meta["id"].slug()
         self.study = _study_iri(self.sid)
         self.authors_agent = self.iri("agent", "authors")
@@ -165,7 +182,10 @@ class _Reader:
         self._primary_study(meta)
         self._analysis(meta)
         self._themes(meta)
-        self._codebook(read_yaml(self.folder / "codebook.yaml"))
+        book = read_yaml(self.folder / "codebook.yaml")
+        study_words, self.words = self.words, self.words_of(book, "project")
+        self._codebook(book)
+        self.words = study_words
         self._quotes(read_csv(self.folder / "quotes.csv", QUOTE_COLUMNS))
         self._evidence(read_csv(self.folder / "evidence.csv", EVIDENCE_COLUMNS))
         self._links(references)
@@ -259,7 +279,7 @@ class _Reader:
             self.add(node, PK.order, Literal(n, datatype=XSD.integer))
             self.add(node, PK.inStudy, self.study)
             self.label(node, site["label"].text())
-            self.own_words(node, site.get("description"), "authors")
+            self.own_words(node, site, "description", "authors")
             self.attribute(node, "authors")
             for org in self.ref("organisation", site.get("organisations", []), many=True):
                 self.add(node, ORG.siteOf, org)
@@ -333,7 +353,7 @@ class _Reader:
             self.add(node, PK.inStudy, self.study)
             self.add(node, PK.stageNumber, Literal(n, datatype=XSD.integer))
             self.label(node, stage["label"].text())
-            self.own_words(node, stage.get("summary"), "authors")
+            self.own_words(node, stage, "summary", "authors")
             self.attribute(node, "authors")
             for coder in self.coders(stage.get("coders", [])):
                 self.add(node, PROV.wasAssociatedWith, coder)
@@ -396,7 +416,7 @@ class _Reader:
             self.add(node, SKOS.inScheme, self.codebook)
             self.add(self.codebook, SKOS.hasTopConcept, node)
             self.add(node, PK.order, Literal(theme["order"].count(), datatype=XSD.integer))
-            self.own_words(node, theme.get("summary"), "authors")
+            self.own_words(node, theme, "summary", "authors")
             self.attribute(node, "authors")
 
     def _codebook(self, book: Field) -> None:
@@ -406,16 +426,17 @@ class _Reader:
             self.add(node, RDF.type, PK.Category)
             self.add(node, PK.inStudy, self.study)
             self.label(node, cat["label"].text(), concept=True)
-            self.add(node, SKOS.definition, Literal(cat["definition"].text(), lang="en"))
+            attribution = self.attribution(cat.get("attribution"), default)
+            self.own_words(node, cat, "definition", attribution, SKOS.definition, required=True)
             self.add(node, SKOS.inScheme, self.codebook)
-            self.attribute(node, self.attribution(cat.get("attribution"), default))
+            self.attribute(node, attribution)
         for code in book["codes"].items():
             node = self.iri("code", self.declare("code", code["id"]))
             self.add(node, RDF.type, PK.Code)
             self.add(node, PK.inStudy, self.study)
             self.label(node, code["label"].text(), concept=True)
             attribution = self.attribution(code.get("attribution"), default)
-            self.own_words(node, code["definition"], attribution, SKOS.definition)
+            self.own_words(node, code, "definition", attribution, SKOS.definition, required=True)
             self.add(node, SKOS.inScheme, self.codebook)
             self.add(node, SKOS.broader, self.ref("category", code["category"]))
             for construct in self.ref("construct", code.get("constructs", []), many=True):
@@ -548,7 +569,7 @@ class _Reader:
         self.add(node, PK.inStudy, self.study)
         order = item["order"].count() if item.has("order") else n
         self.add(node, PK.order, Literal(order, datatype=XSD.integer))
-        self.own_words(node, item["summary"], "authors")
+        self.own_words(node, item, "summary", "authors", required=True)
         self.label(node, f"{kind.capitalize()} {order}")
         self.attribute(node, "authors")
         for theme in self.ref("theme", item.get("themes", []), many=True):
