@@ -28,6 +28,8 @@ SECTIONS = ("Background", "Methods", "Results", "Discussion",
 
 
 def select(store, query: str) -> list[dict]:
+    """``query``'s rows as strings; ``{STUDY}`` in it stands for the Gillard study's IRI."""
+    query = query.replace("{STUDY}", ID[:-1])
     return [{k: None if v is None else str(v) for k, v in row.items()}
             for row in store.select(PREFIXES + query).dicts()]
 
@@ -46,7 +48,7 @@ def said_by(store, entity: str) -> dict[str, set[str]]:
 def test_links_are_the_projects_readings_of_the_authors_citations(loaded):
     links = select(loaded, """
         SELECT ?link ?by ?citation ?cited_by WHERE {
-          ?link a pk:LiteratureLink ; prov:wasAttributedTo/rdfs:label ?by .
+          ?link a pk:LiteratureLink ; pk:inStudy <{STUDY}> ; prov:wasAttributedTo/rdfs:label ?by .
           OPTIONAL { ?link prov:wasDerivedFrom ?citation .
                      ?citation a pk:Citation ; prov:wasAttributedTo/rdfs:label ?cited_by } }""")
     assert len(links) == 30
@@ -54,6 +56,7 @@ def test_links_are_the_projects_readings_of_the_authors_citations(loaded):
     assert {r["cited_by"] for r in links} == {AUTHORS}
     intents = select(loaded, """
         SELECT DISTINCT ?p WHERE { ?article a pk:Source ; ?p ?work . ?work a pk:Reference }""")
+    assert intents  # every study's article cites its references, and only that
     assert [r["p"] for r in intents] == ["http://purl.org/spar/cito/cites"]
 
 
@@ -61,7 +64,7 @@ def test_each_citation_is_printed_in_its_section(loaded, seed_text):
     """The authors' part of a link: the paper cites these works in that section."""
     rows = select(loaded, """
         SELECT ?citation ?section (GROUP_CONCAT(STR(?n); separator=" ") AS ?numbers) WHERE {
-          ?citation a pk:Citation ; pk:inSection ?section ;
+          ?citation a pk:Citation ; pk:inStudy <{STUDY}> ; pk:inSection ?section ;
                     pk:citesReference/pk:referenceNumber ?n } GROUP BY ?citation ?section""")
     assert len(rows) == 30
     starts = {s: seed_text.index(f"\n{s}\n") for s in SECTIONS}
@@ -84,6 +87,8 @@ def cited(text: str) -> set[int]:
 def construct_refs(store) -> dict[str, set[str]]:
     refs: dict[str, set[str]] = {}
     for row in registry()["construct-literature"].run(store).dicts():
+        if str(row["study"]) != "Gillard et al. 2013":
+            continue
         number = re.match(r"\[(\d+)\]", str(row["reference"]))[1]
         refs.setdefault(str(row["construct"]), set()).add(number)
     return refs
@@ -103,7 +108,8 @@ def test_works_are_linked_only_to_the_constructs_they_are_cited_for(loaded):
 
 def test_intents_heaton_for_information_and_the_methods_used(loaded):
     rows = select(loaded, """
-        SELECT ?n ?intent WHERE { ?link a pk:LiteratureLink ; pk:citationIntent ?intent ;
+        SELECT ?n ?intent WHERE { ?link a pk:LiteratureLink ; pk:inStudy <{STUDY}> ;
+          pk:citationIntent ?intent ;
           pk:citesReference/pk:referenceNumber ?n }""")
     intents = {}
     for row in rows:
@@ -139,7 +145,8 @@ REMOVED = {
 @pytest.fixture(scope="module")
 def evidence(loaded) -> dict[tuple[str, str], dict]:
     return {(str(r["quote"]).rsplit("/", 1)[1], str(r["construct_label"])): r
-            for r in registry()["quotes-by-construct"].run(loaded).dicts()}
+            for r in registry()["quotes-by-construct"].run(loaded).dicts()
+            if str(r["quote"]).startswith(ID)}
 
 
 def test_evidence_is_attributed_as_the_paper_supports(evidence):
@@ -187,7 +194,7 @@ def own_words_overlap(text: str, paper: str, n: int = 6) -> str | None:
 
 def test_findings_give_benefits_challenges_and_the_caveat_in_paper_order(loaded):
     rows = select(loaded, """
-        SELECT ?f ?order ?kind ?by WHERE { ?f a pk:Finding ; pk:order ?order ;
+        SELECT ?f ?order ?kind ?by WHERE { ?f a pk:Finding ; pk:inStudy <{STUDY}> ; pk:order ?order ;
           pk:findingKind/rdfs:label ?kind ; prov:wasAttributedTo/rdfs:label ?by }
         ORDER BY ?order""")
     assert [r["kind"] for r in rows] == ["benefit", "benefit", "challenge", "challenge",
@@ -198,7 +205,8 @@ def test_findings_give_benefits_challenges_and_the_caveat_in_paper_order(loaded)
 
 def test_the_papers_limitations_are_recorded(loaded):
     rows = select(loaded, """
-        SELECT ?l ?summary ?by WHERE { ?l a pk:Limitation ; pk:projectSummary ?summary ;
+        SELECT ?l ?summary ?by WHERE { ?l a pk:Limitation ; pk:inStudy <{STUDY}> ;
+          pk:projectSummary ?summary ;
           prov:wasAttributedTo/rdfs:label ?by } ORDER BY ?l""")
     assert {r["l"].rsplit("/", 1)[1] for r in rows} == {"data-fit", "service-user-data",
                                                         "london-data"}
@@ -278,7 +286,8 @@ def test_critical_mass_is_turners_tipping_point_to_institutionalisation(loaded, 
 
 def test_cw_drafted_the_paper_and_is_not_a_coder(loaded, seed_text):
     coders = {r["name"] for r in select(loaded, """
-        SELECT ?name WHERE { ?p a pk:Coder , prov:Person ; rdfs:label ?name }""")}
+        SELECT ?name WHERE { ?p a pk:Coder , prov:Person ; rdfs:label ?name
+          FILTER(STRSTARTS(STR(?p), "https://w3id.org/peerkg/id/gillard2013/")) }""")}
     assert coders == {"Steve G Gillard", "Sarah L Gibson", "Katherine Owen"}
     stage = select(loaded, f"""SELECT ?role ?name WHERE {{
         <{ID}stage/5> ?role ?p . ?p rdfs:label ?name .
@@ -320,7 +329,8 @@ def test_tables_stages_and_agreement_are_attributed_to_the_authors(loaded):
         SELECT ?kind (COUNT(?x) AS ?n) (GROUP_CONCAT(DISTINCT ?by; separator="|") AS ?agents)
         WHERE { VALUES ?kind { pk:Site pk:ParticipantGroup pk:AnalysisStage
                                pk:AgreementMeasurement pk:Reference }
-                ?x a ?kind . OPTIONAL { ?x prov:wasAttributedTo/rdfs:label ?by } }
+                ?x a ?kind . FILTER(STRSTARTS(STR(?x), "https://w3id.org/peerkg/id/gillard2013/"))
+                OPTIONAL { ?x prov:wasAttributedTo/rdfs:label ?by } }
         GROUP BY ?kind""")
     counts = {r["kind"].rsplit("#", 1)[1]: (int(r["n"]), r["agents"]) for r in rows}
     assert counts == {"Site": (3, AUTHORS), "ParticipantGroup": (12, AUTHORS),

@@ -17,14 +17,14 @@ from peerkg.graph.readers.fields import Field, read_csv
 
 # file: (required columns, optional columns)
 TABLES = {
-    "sources.csv": (["id", "file", "kind"], ["label", "media_type", "note"]),
+    "sources.csv": (["id", "kind"], ["file", "label", "media_type", "note"]),
     "participants.csv": (["id"], ["label", "site", "stakeholder"]),  # + attribute columns
     "quotes.csv": (["id", "text"], ["site", "stakeholder", "attribution", "theme", "codes",
                                     "participant", "source", "start", "end", "note"]),
-    "codings.csv": (["quote", "code"], ["coder", "created", "note"]),
     "segments.csv": (["id", "source", "position"], ["kind", "codes", "note"]),
+    "codings.csv": (["code"], ["quote", "segment", "coder", "created", "note"]),
     "evidence.csv": (["quote", "construct", "stance", "asserted_by"], ["basis"]),
-    "notes.csv": (["id", "about", "text"], ["author", "created"]),
+    "notes.csv": (["id", "about", "text"], ["label", "author", "created"]),
 }
 TABLE_FILES = tuple(TABLES)
 SOURCE_KINDS = {"text": PK.Transcript, "pdf": PK.PDFDocument, "image": PK.Picture,
@@ -65,19 +65,20 @@ class _Tables:
             kind = row["kind"].text()
             if kind not in SOURCE_KINDS:
                 raise row["kind"].error(f"unknown kind '{kind}' (use {', '.join(SOURCE_KINDS)})")
-            name = row["file"].text()
+            name = _cell(row, "file").text()
             path = PurePosixPath(name)
             if path.is_absolute() or ".." in path.parts or "\\" in name:
                 raise row["file"].error(f"'{name}' must be a file name inside the sources/ folder")
             b.add(node, RDF.type, SOURCE_KINDS[kind])
             b.add(node, PK.inStudy, self.study)
-            b.add(node, PK.fileName, Literal(name))
-            b.label(node, _cell(row, "label").text() or name)
+            b.label(node, _cell(row, "label").text() or name or local)
             b.text(node, DCTERMS.format, _cell(row, "media_type"), lang=False)
             b.text(node, SKOS.note, _cell(row, "note"))
-            if kind == "text":
-                self.texts[local] = text = self._read_text(row["file"], name)
-                b.add(node, PK.plainText, Literal(text))
+            if name:  # without a file, a source is kept by reference only
+                b.add(node, PK.fileName, Literal(name))
+                if kind == "text":
+                    self.texts[local] = text = self._read_text(row["file"], name)
+                    b.add(node, PK.plainText, Literal(text))
 
     def _read_text(self, field: Field, name: str) -> str:
         path = self.folder / "sources" / name
@@ -213,21 +214,33 @@ class _Tables:
             b.add(coding, PROV.wasAttributedTo,
                   PROJECT_AGENT if self.coding_attribution == "project" else b.authors_agent)
             b.add(coding, PROV.wasGeneratedBy, self.coding_activity)
-        if created is not None and created.value:
-            b.add(coding, DCTERMS.created, _datetime(created))
-        if note is not None:
-            b.text(coding, SKOS.note, note)
+        self._describe_coding(coding, created, note)
         b.label(coding, f"Coding of {local} as '{b.g.value(code, SKOS.prefLabel)}'")
 
+    def _describe_coding(self, coding: URIRef, created: Field | None, note: Field | None) -> None:
+        if created is not None and created.value:
+            self.b.add(coding, DCTERMS.created, _datetime(created))
+        if note is not None:
+            self.b.text(coding, SKOS.note, note)
+
     def codings(self, rows: list[Field]) -> None:
+        """One coding per row, of a quote or a media segment, with its coder, date and note.
+        A row without a coder for a coding the quote's ``codes`` cell already made adds its
+        date and note to that coding."""
         b = self.b
         for row in rows:
-            local = row["quote"].slug()
-            if local not in self.quote_iris:
-                raise row["quote"].error(f"unknown quote '{local}' (not in quotes.csv)")
+            if bool(_cell(row, "quote").value) == bool(_cell(row, "segment").value):
+                raise row.error("a coding names either a quote or a segment")
+            kind = "quote" if _cell(row, "quote").value else "segment"
+            local = row[kind].slug()
+            target = b.ref(kind, row[kind])
+            code = b.ref("code", row["code"])
             coder = b.ref("coder", row["coder"]) if _cell(row, "coder").value else None
-            self._coding(self.quote_iris[local], local, b.ref("code", row["code"]), coder,
-                         _cell(row, "created"), _cell(row, "note"))
+            existing = b.iri("coding", f"{local}-{code.rsplit('/', 1)[-1]}")
+            if coder is None and (existing, None, None) in b.g:
+                self._describe_coding(existing, _cell(row, "created"), _cell(row, "note"))
+                continue
+            self._coding(target, local, code, coder, _cell(row, "created"), _cell(row, "note"))
 
     def segments(self, rows: list[Field]) -> None:
         b = self.b
@@ -281,7 +294,7 @@ class _Tables:
             b.add(node, OA.hasTarget, self.study if kind == "study" else b.ref(kind, about))
             b.add(node, OA.bodyValue, Literal(row["text"].text()))
             b.add(node, PK.inStudy, self.study)
-            b.label(node, f"Note {local}")
+            b.label(node, _cell(row, "label").text() or f"Note {local}")
             if _cell(row, "author").value:
                 b.add(node, PROV.wasAttributedTo, b.ref("coder", row["author"]))
             if _cell(row, "created").value:
