@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from peerkg.api.cli_output import curie, emit, print_table, report_loaded, with_progress
+from peerkg.api.refi_commands import REFI_FORMATS, export_refi, import_command, refi_as_packages
 from peerkg.graph import loader
 from peerkg.graph.base.errors import PeerkgError
 from peerkg.graph.base.formats import RDF_FORMATS, RESULT_FORMATS, by_name
@@ -109,16 +110,21 @@ def init(obj: Context) -> None:
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--graph", metavar="IRI", help="The named graph a Turtle, N-Triples or RDF/XML file replaces.")
+@click.option("--study", metavar="ID", help="For a REFI-QDA file (.qdpx .qde .qdc): the study's id.")
+@click.option("--mapping", type=click.Path(path_type=Path), metavar="MAP.yaml",
+              help="For a REFI-QDA file: how its structure maps to the study (see `peerkg import`).")
 @click.pass_obj
-def load(obj: Context, sources: tuple[Path, ...], graph: str | None) -> None:
-    """Load study packages (folders), SSSOM mapping tables (.sssom.tsv) or RDF files (.trig .nq
-    .jsonld; .ttl .nt .rdf with --graph).
+def load(obj: Context, sources: tuple[Path, ...], graph: str | None, study: str | None,
+         mapping: Path | None) -> None:
+    """Load study packages (folders), REFI-QDA projects (.qdpx .qde .qdc, with --study), SSSOM
+    mapping tables (.sssom.tsv) or RDF files (.trig .nq .jsonld; .ttl .nt .rdf with --graph).
 
     Everything is read and checked (SHACL) first, then each graph is replaced in one
     transaction: on any error the store is left as it was."""
     store = obj.store()
-    counts = with_progress("load", loader.load_steps(sources),
-                           lambda progress: loader.load(store, sources, graph, progress))
+    with refi_as_packages(sources, study, mapping) as sources:
+        counts = with_progress("load", loader.load_steps(sources),
+                               lambda progress: loader.load(store, sources, graph, progress))
     report_loaded(counts, store.location)
 
 
@@ -202,20 +208,24 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig",
+@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, *REFI_FORMATS]), default="trig",
               show_default=True, help="trig, nquads and jsonld keep the named graphs; turtle "
                                       "merges them unless --graph picks one; sssom writes the "
-                                      "cross-study mappings as an SSSOM table.")
+                                      "cross-study mappings as an SSSOM table; qdpx (a REFI-QDA "
+                                      "project) and qdc (its codebook) need --study.")
 @click.option("--graph", metavar="IRI", help="Export only this named graph (for sssom: this "
                                              "mapping set).")
+@click.option("--study", metavar="ID", help="With --format qdpx or qdc: the study to export.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here, not to stdout.")
 @click.pass_obj
-def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
-    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD, or its
-    mappings as SSSOM TSV."""
+def export(obj: Context, fmt: str, graph: str | None, study: str | None, output: Path | None) -> None:
+    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD, its
+    mappings as SSSOM TSV, or one study as a REFI-QDA project (.qdpx) or codebook (.qdc) for
+    QDA tools."""
     if fmt == "sssom":
-        emit(export_sssom(obj.store(), graph), output)
-        return
+        return emit(export_sssom(obj.store(), graph), output)
+    if fmt in REFI_FORMATS:
+        return emit(export_refi(obj.store(), fmt, study), output)
     media_type = next(f.media_type for f in RDF_FORMATS if f.name == fmt)
     emit(obj.store().export(media_type, graph, PREFIXES), output)
 
@@ -289,6 +299,9 @@ def serve(obj: Context, host, port, timeout, write_token, cors, max_result_mb, t
         click.echo(f"peerkg: serving {shown} at http://{host}:{port}/ ({mode}, query timeout "
                    f"{timeout:g} s)", err=True)
         waitress.serve(app, host=host, port=port, threads=threads, ident="peerkg")
+
+
+cli.add_command(import_command)
 
 
 def main() -> None:

@@ -71,6 +71,14 @@ class _Quote:
     stakeholder_iri: str
 
 
+NOT_STATED = "not stated"
+
+
+def _stated(term) -> str:
+    """A cell's text, or :data:`NOT_STATED` where the study does not say (an unbound cell)."""
+    return NOT_STATED if term is None else str(term)
+
+
 class _Data:
     """The query results one view needs, restricted to the filtered quotes."""
 
@@ -78,10 +86,10 @@ class _Data:
         self.filters = filters
         quote_params = {k: v for k, v in filters.applied().items() if k != "construct"}
         rows = registry()["graph-quotes"].run(store, quote_params).dicts()
-        quotes = [_Quote(str(r["quote"]), str(r["text"]), str(r["attribution"]), str(r["study"]),
+        quotes = [_Quote(str(r["quote"]), str(r["text"]), _stated(r["attribution"]), str(r["study"]),
                          str(r["study_label"]), str(r["theme"]), str(r["theme_label"]),
-                         int(r["theme_order"]), str(r["site_label"]), str(r["stakeholder_label"]),
-                         str(r["stakeholder"]))
+                         int(r["theme_order"]), _stated(r["site_label"]),
+                         _stated(r["stakeholder_label"]), _stated(r["stakeholder"]))
                   for r in rows]
         construct = {"construct": filters.construct} if filters.construct else {}
         self.code_constructs: dict[str, set[str]] = defaultdict(set)
