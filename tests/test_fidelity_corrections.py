@@ -467,3 +467,22 @@ def test_a_package_can_say_text_is_the_authors_own_words(package):
     assert g.value(who, PK.projectSummary) and not g.value(who, DCTERMS.description)
     code = URIRef(ID + "code/staff-benevolent-power")
     assert g.value(code, SKOS.definition) and not g.value(code, PK.projectSummary)
+
+
+def test_a_qda_projects_own_descriptions_stay_the_authors(tmp_path):
+    """A REFI-QDA import carries the authors' code descriptions: stored as their definitions."""
+    from rdflib import RDF, SKOS
+
+    from peerkg.graph.base.iris import PK
+    from peerkg.graph.readers.refi import import_refi, write_package
+    from peerkg.graph.readers.study import read_study
+    from peerkg.graph.readers.vocab import read_vocab
+
+    from .conftest import ROOT
+
+    files, _ = import_refi(ROOT / "tests" / "data" / "refi" / "atlasti-8.4-spec-annexA2-project.qde",
+                           "atlas")
+    g = read_study(write_package(files, tmp_path / "atlas"), read_vocab()).graph
+    codes = set(g.subjects(RDF.type, PK.Code))
+    assert any(g.value(c, SKOS.definition) for c in codes)
+    assert not any(g.value(c, PK.projectSummary) for c in codes)
