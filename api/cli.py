@@ -22,8 +22,10 @@ from peerkg.graph.exporting import export_sssom
 from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, open_store, store_location
 from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
 from peerkg.graph.viz.exports import export as export_view
+from peerkg.graph.viz.matrix import evidence_matrix, to_csv
+from peerkg.graph.viz.matrix import render as render_matrix
 from peerkg.graph.viz.views import VIEWS, Filters, build
-from peerkg.queries import parse, registry, resolve, with_prefixes
+from peerkg.queries import parse, public, resolve, with_prefixes
 from peerkg.queries.filters import FILTERS
 
 QUERY_FORMATS = ["table", *(f.name for f in RESULT_FORMATS if f.name != "xml")]
@@ -152,7 +154,7 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
     if name and expression:
         raise click.UsageError("give a query NAME or FILE.rq, or -e SPARQL, not both")
     if name is None and expression is None:
-        for q in registry().values():
+        for q in public().values():
             args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.params)
             click.echo(f"{q.name:28} {q.title}" + (f"  ({args})" if args else ""))
         return
@@ -231,7 +233,7 @@ def export(obj: Context, fmt: str, graph: str | None, study: str | None, output:
 
 
 @cli.command()
-@click.argument("view", type=click.Choice(VIEWS))
+@click.argument("view", type=click.Choice([*VIEWS, "matrix"]))
 @click.option("--format", "fmt", type=click.Choice(VIZ_FORMATS),
               help="The output format; default: from the file's suffix, else graphml.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
@@ -240,14 +242,19 @@ def export(obj: Context, fmt: str, graph: str | None, study: str | None, output:
 @click.pass_obj
 def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters: str | None) -> None:
     """Write a graph view: the theme structure (themes), the code co-occurrence network
-    (cooccurrence) or the studies and the constructs they bear on (constructs).
+    (cooccurrence) or the studies and the constructs they bear on (constructs); or the
+    cross-study evidence matrix of constructs by studies (matrix: a heat map as svg or png, or
+    csv; filters --construct and --study).
 
     \b
     Examples:
       peerkg viz themes --format svg -o themes.svg
       peerkg viz cooccurrence -o codes.gexf --site London
       peerkg viz themes --format cytoscape --construct role-distinctiveness
+      peerkg viz matrix -o matrix.svg
     """
+    if view == "matrix":
+        return emit(_matrix(obj.store(), fmt, output, filters), output)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output else "graphml")
     if fmt not in VIZ_FORMATS:
         raise click.BadParameter(f"cannot tell the format from {output.name}; give --format",
@@ -255,6 +262,19 @@ def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters
     if fmt in ("svg", "png") and output is None:
         raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     emit(export_view(build(obj.store(), view, Filters(**filters)), fmt), output)
+
+
+def _matrix(store: Store, fmt: str | None, output: Path | None, filters: dict) -> bytes:
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output else "csv")
+    if fmt not in ("svg", "png", "csv"):
+        raise click.BadParameter("the matrix is written as svg, png or csv", param_hint="--format")
+    if fmt in ("svg", "png") and output is None:
+        raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
+    others = sorted(k for k, v in filters.items() if v and k not in ("construct", "study"))
+    if others:
+        raise click.BadParameter("the matrix takes only --construct and --study", param_hint=f"--{others[0]}")
+    data = evidence_matrix(store, filters.get("construct"), filters.get("study"))
+    return to_csv(data) if fmt == "csv" else render_matrix(data, fmt)
 
 
 @cli.command()

@@ -5,7 +5,7 @@ the description cannot drift from the queries; a test checks every ``/api`` rout
 
 from peerkg.graph.viz.figures import MEDIA_TYPES
 from peerkg.graph.viz.views import VIEWS
-from peerkg.queries import registry
+from peerkg.queries import public
 from peerkg.queries.filters import FILTERS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -48,7 +48,7 @@ def openapi() -> dict:
     """The OpenAPI document."""
     query_params = {f"{p.name}": f"{p.type}{'' if p.optional else ' (required)'}: "
                                  f"{p.description} (query {q.name})"
-                    for q in registry().values() for p in q.params}
+                    for q in public().values() for p in q.params}
     return {
         "openapi": "3.1.0",
         "info": {"title": "peerkg", "version": "0.1.0",
@@ -62,7 +62,7 @@ def openapi() -> dict:
             "/api/constructs": _get("constructs with evidence counts and references"),
             "/api/queries": _get("the named queries and their parameters"),
             "/api/queries/{name}": _get("run a named query: {ok, query, columns, rows}",
-                                        query_params, path=("name", list(registry()))),
+                                        query_params, path=("name", list(public()))),
             "/api/openapi.json": _get("this document"),
             "/api/graph/{view}": _get(
                 "a graph view of the filtered quotes, with all the page needs to draw it",
@@ -78,6 +78,12 @@ def openapi() -> dict:
                 "degree, betweenness and Louvain communities of the code co-occurrence graph, "
                 "compared with the themes and categories", GRAPH_FILTERS),
             "/api/graph/facets": _get("the values each graph filter can take, for pickers"),
+            "/api/synthesis": _get("the cross-study evidence matrix: constructs by studies, each cell "
+                                   "with quotes, themes and evidence present or lacking",
+                                   {"construct": FILTERS["construct"].help, "study": FILTERS["study"].help}),
+            "/api/synthesis.{fmt}": _get("the matrix as a heat map figure (fmt: svg or png)",
+                                         {"construct": FILTERS["construct"].help,
+                                          "study": FILTERS["study"].help}),
         },
         "components": {"schemas": {"Error": {
             "type": "object", "required": ["ok", "error", "status"],

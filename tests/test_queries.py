@@ -10,7 +10,9 @@ from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve
 
 DATA = Path(__file__).parent / "data"
-CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " "}  # separators
+MINI = [DATA / "mini-study", DATA / "mini-study-2", DATA / "mini-mappings.sssom.tsv"]
+CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " ", "countries": "; ",
+                "settings": "; ", "stakeholders": "; "}  # separators
 
 
 def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
@@ -30,7 +32,7 @@ def normalise(columns, rows):
 
 @pytest.fixture
 def mini(any_store):
-    load(any_store, [DATA / "mini-study"])
+    load(any_store, MINI)
     return any_store
 
 
