@@ -8,7 +8,7 @@ import pytest
 
 from peerkg.api.app import create_app
 from peerkg.graph.base.iris import ID
-from peerkg.queries import registry
+from peerkg.queries import public
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,8 @@ def test_constructs_have_counts_and_references(client):
 
 def test_named_queries(client):
     listed = {q["name"]: q for q in client.get("/api/queries").json["queries"]}
-    assert set(listed) == set(registry())
+    assert set(listed) == set(public()) and "graph-quotes" not in listed  # internal ones are not listed
+    assert client.get("/api/queries/graph-quotes").json["ok"] is True  # but run
     assert listed["quotes-by-construct"]["params"][0]["name"] == "construct"
     answer = client.get("/api/queries/quotes").json
     assert answer["ok"] is True and answer["query"] == "quotes"
