@@ -33,8 +33,8 @@ def tree_rss(pid: int) -> int:
     while todo:
         p = todo.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) * 1024
+            status = Path(f"/proc/{p}/status").read_text().splitlines()
+            total += int(next(line for line in status if line.startswith("VmRSS")).split()[1]) * 1024
             for children in Path(f"/proc/{p}/task").glob("*/children"):
                 todo += [int(c) for c in children.read_text().split()]
         except (FileNotFoundError, StopIteration, ProcessLookupError):
