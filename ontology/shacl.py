@@ -2,7 +2,7 @@
 
 See https://www.w3.org/TR/shacl/ for the language. The engine is pyshacl-turbo, pySHACL's API
 over a SHACL Core engine in Rust (it passes pySHACL's own test suite), with the shapes compiled
-once per process: on one study of 10^4 triples it is about 14 times faster than pySHACL
+once per process: on one study of 10^4 triples it takes about 1/18 of pySHACL's CPU time
 (benchmarks/RESULTS.md, "SHACL engines"). A failed check raises
 :class:`~peerkg.graph.base.errors.NotConforming` whose message names each offending node, the
 property path and what is wrong.
