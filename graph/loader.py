@@ -4,12 +4,12 @@ A source is a study package folder (docs/study-format.md), an SSSOM mapping tabl
 (``.sssom.tsv``, :mod:`peerkg.graph.readers.sssom`) or an RDF file (see
 :mod:`peerkg.graph.readers.rdf`). Each graph is checked with SHACL on its own, together with the
 shared vocabulary it may refer to (the shapes are about one study at a time), and every concept
-a mapping names must be in the store or in the sources loaded with it. Packages and mapping
-tables are read and checked before the store is touched; RDF dataset files go through the
-store's bulk path, which checks each of their graphs before the load is made final
-(:meth:`peerkg.graph.store.Store.load_graphs`). Either way a bad source leaves the store
-exactly as it was. The same module checks what is in a store or in sources without loading
-(``peerkg validate``).
+a mapping names must be in the store or in the sources loaded with it. Everything is checked
+before the store is touched: N-Quads files one graph at a time as they are read, in bounded
+memory (:mod:`peerkg.graph.readers.nquads`), then written by the store's bulk path
+(:meth:`peerkg.graph.store.Store.load_graphs`); other sources are read whole. A bad source
+leaves the store exactly as it was. The same module checks what is in a store or in sources
+without loading (``peerkg validate``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
