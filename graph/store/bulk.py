@@ -61,7 +61,6 @@ class Journal:
             self.store.update(f"MOVE SILENT <{iri(name)}> TO <{backup}> ; INSERT DATA {{ GRAPH "
                               f"<{JOURNAL}> {{ <{iri(name)}> <{_MOVED}> <{backup}> }} }}")
 
-
     def commit(self) -> None:
         """Make the load final: drop the journal (the commit point), then the backups."""
         self.store.remove_graph(ox.NamedNode(JOURNAL))
