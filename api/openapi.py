@@ -49,6 +49,8 @@ def openapi() -> dict:
     query_params = {f"{p.name}": f"{p.type}{'' if p.optional else ' (required)'}: "
                                  f"{p.description} (query {q.name})"
                     for q in public().values() for p in q.params}
+    query_params |= {"limit": "page size, 1..10000: only that page of rows, with the total",
+                     "offset": "index of the first row on the page (default 0)"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "peerkg", "version": "0.1.0",
@@ -61,7 +63,8 @@ def openapi() -> dict:
             "/api/quotes": _get("quotes, filtered and paged", QUOTE_FILTERS),
             "/api/constructs": _get("constructs with evidence counts and references"),
             "/api/queries": _get("the named queries and their parameters"),
-            "/api/queries/{name}": _get("run a named query: {ok, query, columns, rows}",
+            "/api/queries/{name}": _get("run a named query: {ok, query, columns, rows}; with "
+                                        "limit or offset, one page and {total, offset, limit}",
                                         query_params, path=("name", list(public()))),
             "/api/openapi.json": _get("this document"),
             "/api/graph/{view}": _get(
