@@ -1,4 +1,4 @@
-"""The W3C SPARQL 1.1 Protocol tests (../shared/w3c/sparql11-protocol, 34 tests) against a real
+"""The W3C SPARQL 1.1 Protocol tests (vendored in tests/data/w3c/sparql11-protocol, 34 tests) against a real
 ``peerkg serve`` with a write token, run as the manifest says: before each test the store is
 cleared and each ``ut:graphData`` file is loaded into the graph its label names; then each
 ``ht:Request`` is sent as written (with ``/sparql/`` replaced by ``/sparql`` and the token added)
@@ -18,7 +18,7 @@ from .test_serve import TOKEN, request, running_server
 
 pytestmark = pytest.mark.server
 
-SUITE = ROOT.parent / "shared" / "w3c" / "sparql11-protocol"
+SUITE = ROOT / "tests" / "data" / "w3c" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")
