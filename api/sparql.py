@@ -8,22 +8,32 @@ methods 405. Without an operation the endpoint answers its service description
 
 Read-only unless the app has a ``WRITE_TOKEN``: an update then needs ``Authorization: Bearer
 <token>`` (401 without it, 403 with a wrong one); with no token configured updates get 403.
+A request without a read or write token does not see restricted studies (see
+:mod:`peerkg.api.store`), whatever dataset it names.
+
+Every operation is read before it reaches the store (:mod:`peerkg.graph.store.inspect`): one that
+would make the server call an endpoint (``SERVICE``, ``LOAD``) not listed in ``FEDERATE`` gets
+400 naming it, as does one too ambiguous, deep or long to run safely; a query text over
+``MAX_QUERY_BYTES`` gets 413 (414 in a URL), an update over ``MAX_UPDATE_BYTES`` 413. Answers are
+buffered whole: an engine failing after its first byte is an error, never a broken 200.
 Nothing reaches the store before these checks pass.
 """
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, Unauthorized
+from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, RequestURITooLarge, Unauthorized
 from werkzeug.exceptions import UnsupportedMediaType as Unsupported
 
 from peerkg.api.errors import error_response
-from peerkg.api.store import get_store
+from peerkg.api.store import bearer_token, get_store
 from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, RESULT_FORMATS, by_media_type
+from peerkg.graph.store import Dataset
+from peerkg.graph.store.inspect import inspect
 
 bp = Blueprint("sparql", __name__)
 
@@ -38,11 +48,11 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 @dataclass
 class Operation:
-    """A SPARQL query or update, with its protocol dataset parameters."""
+    """A SPARQL query or update, with the dataset its protocol parameters name (or None)."""
 
     kind: str
     text: str
-    dataset: dict[str, list[str]] = field(default_factory=dict)
+    dataset: Dataset | None = None
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -52,6 +62,7 @@ def sparql():
         return service_description()
     if operation.kind == "update":
         authorize()
+    check_calls(inspect(operation.text, operation.kind))
     accept = request.accept_mimetypes
     answer = get_store().run_protocol(
         operation.kind, operation.text, operation.dataset,
@@ -67,15 +78,24 @@ def sparql():
 def parse_request() -> Operation | None:
     """The operation a protocol request carries, or None for a GET without one.
 
-    Raises 400 for a missing, repeated or undecodable operation, 405 for an update by GET and
-    415 for a body that is neither a form nor a SPARQL operation in UTF-8.
+    Raises 400 for a missing, repeated or undecodable operation, 405 for an update by GET,
+    413/414 for one too large and 415 for a body that is neither a form nor a SPARQL operation
+    in UTF-8.
     """
+    limit = current_app.config["MAX_QUERY_BYTES"]
     if request.method == "GET":
+        if len(request.query_string) > limit:
+            raise RequestURITooLarge(f"the query is longer than {limit} bytes")
         if "update" in request.args:
             raise MethodNotAllowed(["POST"], "a SPARQL update must be sent by POST")
         if "query" not in request.args:
             return None
         return _operation("query", _single(request.args, "query"), [request.args])
+    writer = current_app.config["WRITE_TOKEN"]
+    given = bearer_token()
+    if writer and given and hmac.compare_digest(given.encode(), writer.encode()):
+        limit = current_app.config["MAX_UPDATE_BYTES"]
+    request.max_content_length = limit
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise Unsupported(f"the body must be UTF-8, not {charset}")
@@ -103,9 +123,10 @@ def _single(params, name: str) -> str:
 
 
 def _operation(kind: str, text: str, sources: list) -> Operation:
-    dataset = {name: [v for source in sources for v in source.getlist(name)]
-               for name in DATASET[kind]}
-    return Operation(kind, text, {k: v for k, v in dataset.items() if v})
+    default, named = ([v for source in sources for v in source.getlist(name)]
+                      for name in DATASET[kind])
+    return Operation(kind, text, Dataset(tuple(default), tuple(named)) if default or named
+                     else None)
 
 
 def authorize() -> None:
@@ -114,12 +135,28 @@ def authorize() -> None:
     if not token:
         raise Forbidden("this server is read-only: SPARQL Update is off (start peerkg serve "
                         "with --write-token to allow it)")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
+    given = bearer_token()
+    if given is None:
         raise Unauthorized("a SPARQL update needs the header 'Authorization: Bearer <token>'",
                            www_authenticate=WWWAuthenticate("Bearer", {"realm": "peerkg"}))
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if not hmac.compare_digest(given.encode(), token.encode()):
         raise Forbidden("the write token is wrong; nothing was changed")
+
+
+def check_calls(found) -> None:
+    """Refuse an operation that would make the server call an endpoint (SERVICE, LOAD) it was
+    not told to trust (``FEDERATE``): nothing is sent anywhere."""
+    allowed = current_app.config["FEDERATE"]
+    for endpoint in found.services:
+        if endpoint is None:
+            raise BadRequest("SERVICE with a variable endpoint is not allowed: name the endpoint")
+        if endpoint not in allowed:
+            raise BadRequest(f"SERVICE <{endpoint}> is not allowed: this server calls only the "
+                             "endpoints it was started with (peerkg serve --federate URL)")
+    for source in found.loads:
+        if source not in allowed:
+            raise BadRequest(f"LOAD <{source}> is not allowed: this server fetches only from the "
+                             "endpoints it was started with (peerkg serve --federate URL)")
 
 
 def service_description():

@@ -21,6 +21,13 @@ VOCAB_GRAPH = URIRef(ID + "vocab")
 INFERRED_GRAPH = URIRef(ID + "inferred")  # what HermiT infers, saved by validate --reason --save
 PROJECT_AGENT = URIRef(ID + "agent/peerkg")
 
+# Access to a study (DESIGN.md, "Access"): a restricted study's graph says
+# <study> dcterms:accessRights <RESTRICTED>, in the EU access-right vocabulary DCAT uses
+# (http://publications.europa.eu/resource/authority/access-right); a study without it is public.
+ACCESS_RIGHTS = URIRef("http://purl.org/dc/terms/accessRights")
+RESTRICTED = URIRef("http://publications.europa.eu/resource/authority/access-right/RESTRICTED")
+ACCESS_LEVELS = ("public", "restricted")
+
 PREFIXES = {
     "pk": str(PK),
     "oa": str(OA),

@@ -14,7 +14,21 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from peerkg.graph.base.errors import InputError
-from peerkg.graph.base.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
+from peerkg.graph.base.iris import (
+    ACCESS_LEVELS,
+    ACCESS_RIGHTS,
+    CITO,
+    DQV,
+    FABIO,
+    OA,
+    ORG,
+    PK,
+    PROJECT_AGENT,
+    PROV,
+    RESTRICTED,
+    entity,
+    shared,
+)
 from peerkg.graph.base.iris import study_iri as _study_iri
 from peerkg.graph.readers.fields import Field, read_csv, read_yaml
 from peerkg.graph.readers.vocab import Vocab
@@ -161,6 +175,11 @@ class _Reader:
         self.text(s, DCTERMS.description, meta.get("design"))
         self.add(s, PK.reportedIn, article)
         self.add(s, PROV.wasAssociatedWith, self.authors_agent)
+        access = meta.get("access")
+        if access.value is not None and access.text() not in ACCESS_LEVELS:
+            raise access.error(f"must be {' or '.join(ACCESS_LEVELS)}, not {access.value!r}")
+        if access.value == "restricted":
+            self.add(s, ACCESS_RIGHTS, RESTRICTED)
         self.add(self.authors_agent, RDF.type, PROV.Organization)
         self.label(self.authors_agent, f"{label} (the authors)")
         for author in authors:
