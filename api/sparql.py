@@ -16,10 +16,12 @@ would make the server call an endpoint (``SERVICE``, ``LOAD``) not listed in ``F
 400 naming it, as does one too ambiguous, deep or long to run safely; a query text over
 ``MAX_QUERY_BYTES`` gets 413 (414 in a URL), an update over ``MAX_UPDATE_BYTES`` 413. Answers are
 buffered whole: an engine failing after its first byte is an error, never a broken 200.
-Nothing reaches the store before these checks pass.
+Relative IRIs are resolved against the endpoint's URL. Nothing reaches the store before these
+checks pass.
 """
 
 import hmac
+import urllib.parse
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
@@ -62,7 +64,10 @@ def sparql():
         return service_description()
     if operation.kind == "update":
         authorize()
-    check_calls(inspect(operation.text, operation.kind))
+    found = inspect(operation.text, operation.kind)
+    check_calls(found)
+    if found.relative:  # else the engine would resolve them against its own address
+        operation.text = f"BASE <{request.base_url}> {operation.text}"
     accept = request.accept_mimetypes
     answer = get_store().run_protocol(
         operation.kind, operation.text, operation.dataset,
@@ -86,6 +91,7 @@ def parse_request() -> Operation | None:
     if request.method == "GET":
         if len(request.query_string) > limit:
             raise RequestURITooLarge(f"the query is longer than {limit} bytes")
+        _utf8(request.query_string)
         if "update" in request.args:
             raise MethodNotAllowed(["POST"], "a SPARQL update must be sent by POST")
         if "query" not in request.args:
@@ -100,6 +106,7 @@ def parse_request() -> Operation | None:
     if charset not in ("utf-8", "utf8"):
         raise Unsupported(f"the body must be UTF-8, not {charset}")
     if request.mimetype == FORM:
+        _utf8(request.get_data(cache=True))
         kinds = [k for k in DATASET if k in request.form]
         if len(kinds) != 1:
             raise BadRequest("a form must carry exactly one 'query' or 'update' parameter")
@@ -113,6 +120,15 @@ def parse_request() -> Operation | None:
         return _operation(DIRECT[request.mimetype], text, [request.args])
     raise Unsupported(f"send a query or update as {FORM} or as one of {', '.join(DIRECT)}"
                       f" (got {request.mimetype or 'no Content-Type'})")
+
+
+def _utf8(encoded: bytes) -> None:
+    """Refuse URL-encoded parameters that are not UTF-8 (werkzeug would keep the bytes as
+    ``%FF`` in the text, changing the query)."""
+    try:
+        urllib.parse.unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the parameters are not valid UTF-8") from None
 
 
 def _single(params, name: str) -> str:

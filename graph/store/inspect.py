@@ -52,7 +52,7 @@ _IRIREF = re.compile(rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>")
 _RISKY = re.compile(r"['#()\[\]\\]")
 _OPERAND_START = {"(", ",", "=", "!=", "<", ">", "<=", ">=", "&&", "||", "!", "+", "-", "*", "/",
                   "^^"}
-_TERMS = {"var", "iri", "string"}
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,11 @@ class Dataset:
 @dataclass(frozen=True)
 class Inspection:
     """What :func:`inspect` found. ``services`` holds one entry per ``SERVICE``, None for a
-    variable endpoint; ``dataset`` is None when a query names no dataset. For an update,
-    ``own_dataset`` tells for each operation with a WHERE clause whether it has USING or WITH,
-    and ``wheres`` where (as a character offset) each such WHERE keyword begins."""
+    variable endpoint; ``dataset`` is None when a query names no dataset; ``relative`` tells
+    whether an IRI is relative with no BASE before it, so the engine would resolve it against
+    an address of its own choosing. For an update, ``own_dataset`` tells for each operation
+    with a WHERE clause whether it has USING or WITH, and ``wheres`` where (as a character
+    offset) each such WHERE keyword begins."""
 
     form: str
     services: tuple[str | None, ...] = ()
@@ -82,6 +84,7 @@ class Inspection:
     dataset: Dataset | None = None
     own_dataset: tuple[bool, ...] = ()
     wheres: tuple[int, ...] = ()
+    relative: bool = False
 
 
 def inspect(text: str, kind: str = "query") -> Inspection:
@@ -184,11 +187,13 @@ class _Scan:
     def _read(self) -> Inspection:
         base, prefixes = None, {}  # as written: resolved only when a clause needs them
         form, services, loads, default, named = None, [], [], [], []
-        own, wheres, operation_own = [], [], False
+        own, wheres, operation_own, relative = [], [], False, False
         tokens = self.tokens
         for i, token in enumerate(tokens):
             word = token.text.lower() if token.kind == "name" else None
             following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if token.kind == "iri" and base is None and not _ABSOLUTE.match(token.text[1:]):
+                relative = True
             if word == "base" and following and following.kind == "iri":
                 base = (following, base)
             elif word == "prefix" and following and following.text.endswith(":"):
@@ -218,7 +223,8 @@ class _Scan:
                 operation_own = False
         dataset = Dataset(tuple(default), tuple(named)) if default or named else None
         return Inspection("update" if self.kind == "update" else form or "select",
-                          tuple(services), tuple(loads), dataset, tuple(own), tuple(wheres))
+                          tuple(services), tuple(loads), dataset, tuple(own), tuple(wheres),
+                          relative)
 
     def _endpoint(self, tokens, i, base, prefixes, clause: str) -> str | None:
         """The IRI at ``tokens[i]`` (after an optional SILENT), None for a variable."""
@@ -244,7 +250,7 @@ class _Scan:
             if prefix not in prefixes:
                 raise self.error(f"the prefix '{prefix}:' is not declared", token.start)
             value = self._resolve(*prefixes[prefix], {}) + re.sub(r"\\(.)", r"\1", local)
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
+        if _ABSOLUTE.match(value):
             return value
         if base is None:
             raise self.error(f"the relative IRI <{value}> needs a BASE", token.start)
