@@ -79,8 +79,11 @@ class Engine:
         if self.timeout is not None:
             args += ["--timeout-s", str(max(1, round(self.timeout)))]
         with self.lock:
+            # its log goes to a file, not a pipe nobody reads while it runs, which would fill
+            # up (it logs every failed query) and stop the engine
+            self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
             self.process = self._spawner.submit(
-                subprocess.Popen, args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                subprocess.Popen, args, stdout=subprocess.DEVNULL, stderr=self.log,
                 preexec_fn=_die_with_parent).result()
             self.started = time.monotonic()
             probe = EndpointStore(self.url, timeout=5)
@@ -113,7 +116,7 @@ class Engine:
                 self.start()
 
     def stop(self) -> str:
-        """Stop the server; returns what it wrote to stderr if it had already exited."""
+        """Stop the server; returns the end of its log if it had already exited."""
         with self.lock:
             if self.process is None:
                 return ""
@@ -122,10 +125,11 @@ class Engine:
                 self.process.kill()
                 self.process.wait()
             else:
-                message = self.process.stderr.read().decode("utf-8", "replace").strip()
-            self.process.stderr.close()
+                self.log.seek(0)
+                message = self.log.read()[-2000:].decode("utf-8", "replace").strip()
+            self.log.close()
             self.process = None
-            return message[-2000:]
+            return message
 
 
 class _Gate:

@@ -27,6 +27,7 @@ why; syntax errors are left to the engine, which names them best. Results are ca
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from peerkg.graph.base.errors import QueryError
@@ -39,16 +40,18 @@ FORMS = ("select", "construct", "ask", "describe")
 _PN = ("\\w\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d\u037f-\u1fff\u200c\u200d\u203f\u2040"
        "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
+# One token, after any white space and comments; an IRI is tried before '<' as an operator.
 _TOKEN = re.compile(rf"""
-    (?P<space>[ \t\r\n]+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-      |'(?:[^'\\\r\n]|\\[^\r\n])*'|"(?:[^"\\\r\n]|\\[^\r\n])*")
-  | (?P<var>[?$][{_PN}]+)
-  | (?P<name>[{_PN}:](?:[{_PN}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<op>\|\||&&|!=|<=|>=|\^\^|[{{}}()\[\];,.=<>!+*/|^?\-])
+    (?:[ \t\r\n]+|\#[^\r\n]*)*
+    (?:(?P<iri>{_IRI})
+     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+         |'(?:[^'\\\r\n]|\\[^\r\n])*'|"(?:[^"\\\r\n]|\\[^\r\n])*")
+     | (?P<var>[?$][{_PN}]+)
+     | (?P<name>[{_PN}:](?:[{_PN}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+     | (?P<op>\|\||&&|!=|<=|>=|\^\^|[{{}}()\[\];,.=<>!+*/|^?\-])
+     | (?P<end>$))
 """, re.VERBOSE)
-_IRIREF = re.compile(rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>")
 _RISKY = re.compile(r"['#()\[\]\\]")
 _OPERAND_START = {"(", ",", "=", "!=", "<", ">", "<=", ">=", "&&", "||", "!", "+", "-", "*", "/",
                   "^^"}
@@ -100,8 +103,7 @@ def _cached(text: str, kind: str) -> Inspection:
     return _Scan(text, kind).run()
 
 
-@dataclass
-class _Token:
+class _Token(NamedTuple):
     kind: str  # var, iri, string, name, op
     text: str
     start: int
@@ -125,62 +127,49 @@ class _Scan:
 
     def _tokenize(self) -> None:
         stack: list[str] = []  # "{", "values", "[", "(" (an expression) or "row"
+        tokens, text, counted = self.tokens, self.text, self.kind == "query"
         operators, position, values_next = 0, 0, False
-        while position < len(self.text):
-            if self.text[position] == "<" and (token := self._angle(position, stack)):
-                pass
-            elif match := _TOKEN.match(self.text, position):
-                kind = match.lastgroup
-                if kind in ("space", "comment"):
-                    position = match.end()
-                    continue
-                token = _Token(kind, match[0], position, len(stack))
-            else:
-                raise self.error(f"cannot read {self.text[position]!r} here", position)
-            position = token.start + len(token.text)
-            text, inner = token.text, stack[-1] if stack else ""
-            if token.kind == "name" and text.lower() == "values":
+        for match in _TOKEN.finditer(text):
+            kind = match.lastgroup
+            start = match.start(kind) if kind else position
+            if match.start() != position or kind is None:
+                raise self.error(f"cannot read {text[start:start + 1]!r} here", start)
+            if kind == "end":
+                return
+            position, value, depth = match.end(), match[kind], len(stack)
+            inner = stack[-1] if stack else ""
+            if value == "<":
+                if inner != "(":
+                    raise self.error("'<' starts no IRI here", start)
+            elif kind == "iri" and inner == "(" and _RISKY.search(value):
+                previous = tokens[-1].text if tokens else "("
+                if previous not in _OPERAND_START:
+                    raise self.error(f"cannot tell whether '<' begins the IRI {value} or "
+                                     "compares with what follows; put spaces around a "
+                                     "less-than sign", start)
+            if kind == "name" and value.lower() == "values":
                 values_next = True
-            if text in ("{", "[", "("):
-                if text == "{":
+            elif value in ("{", "[", "("):
+                if value == "{":
                     stack.append("values" if values_next else "{")
                     values_next = False
                 else:
-                    stack.append("row" if text == "(" and (values_next or inner == "values")
-                                 else text)
+                    stack.append("row" if value == "(" and (values_next or inner == "values")
+                                 else value)
                 if len(stack) > MAX_DEPTH:
-                    raise self.error(f"nested more than {MAX_DEPTH} brackets deep", token.start)
-            elif text in ("}", "]", ")"):
+                    raise self.error(f"nested more than {MAX_DEPTH} brackets deep", start)
+            elif value in ("}", "]", ")"):
                 if not stack:
-                    raise self.error(f"{text!r} closes nothing", token.start)
+                    raise self.error(f"{value!r} closes nothing", start)
                 stack.pop()
-            is_operator = token.kind == "op" or (token.kind == "name" and ":" not in text
-                                                 and not text[0].isdigit())
-            if (is_operator and inner not in ("values", "row") and not (text == "," and inner == "(")
-                    and self.kind == "query"):
+            if counted and (kind == "op" or (kind == "name" and ":" not in value
+                                            and not value[0].isdigit())) \
+                    and inner not in ("values", "row") and not (value == "," and inner == "("):
                 operators += 1
                 if operators > MAX_OPERATORS:
                     raise self.error(f"more than {MAX_OPERATORS} operators and keywords: split "
-                                     "the query or put long lists of values in VALUES", token.start)
-            self.tokens.append(token)
-
-    def _angle(self, position: int, stack: list[str]) -> _Token | None:
-        """The token a ``<`` begins: an IRI, or None for the operator (see the module)."""
-        match = _IRIREF.match(self.text, position)
-        depth = len(stack)
-        if not stack or stack[-1] != "(":
-            if match is None:
-                raise self.error("'<' starts no IRI here", position)
-            return _Token("iri", match[0], position, depth)
-        if match is None:
-            return None
-        if _RISKY.search(match[0]):
-            previous = self.tokens[-1].text if self.tokens else "("
-            if previous not in _OPERAND_START:
-                raise self.error(f"cannot tell whether '<' begins the IRI {match[0]} or compares "
-                                 "with what follows; put spaces around a less-than sign",
-                                 position)
-        return _Token("iri", match[0], position, depth)
+                                     "the query or put long lists of values in VALUES", start)
+            tokens.append(_Token(kind, value, start, depth))
 
     # -- reading the tokens ----------------------------------------------------------------------
 
