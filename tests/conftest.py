@@ -100,6 +100,27 @@ def any_store(request):
 
 
 @pytest.fixture(scope="session")
+def protocol_server(tmp_path_factory):
+    """A real ``peerkg serve`` on an empty store, with the write token of tests/test_serve.py:
+    the W3C protocol and dataset suites load their own data into it."""
+    from .test_serve import TOKEN, running_server
+
+    location = tmp_path_factory.mktemp("protocol") / "store"
+    with running_server(str(location), "--write-token", TOKEN) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    """Starts peerkg commands without paying Python's start-up each time (tests/zygote.py)."""
+    from .zygote import Zygote
+
+    starter = Zygote()
+    yield starter
+    starter.close()
+
+
+@pytest.fixture(scope="session")
 def loaded(tmp_path_factory):
     """A session-wide embedded store with the ontology and the bundled study (read-only use)."""
     store = open_store(str(tmp_path_factory.mktemp("loaded") / "store"))

@@ -14,7 +14,7 @@ from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
 from .conftest import ROOT
-from .test_serve import TOKEN, request, running_server
+from .test_serve import TOKEN, request
 
 pytestmark = pytest.mark.server
 
@@ -44,11 +44,9 @@ def manifest() -> tuple[Graph, list]:
 GRAPH, TESTS = manifest()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    location = tmp_path_factory.mktemp("protocol") / "store"
-    with running_server(str(location), "--write-token", TOKEN) as (url, _):
-        yield url
+@pytest.fixture
+def server(protocol_server):
+    return protocol_server
 
 
 def update(url: str, text: str) -> None:
@@ -58,11 +56,14 @@ def update(url: str, text: str) -> None:
 
 
 def load_graph_data(url: str, test) -> None:
-    update(url, "CLEAR ALL")
+    """Clear the store and load the test's data, in one update (each write restarts the
+    server's read-only engine)."""
+    parts = ["CLEAR ALL"]
     for data in GRAPH.objects(test, UT.graphData):
         source = Path(urllib.parse.urlsplit(str(GRAPH.value(data, UT.graph))).path)
         triples = source.read_text(encoding="utf-8")
-        update(url, f"INSERT DATA {{ GRAPH <{GRAPH.value(data, RDFS.label)}> {{ {triples} }} }}")
+        parts.append(f"INSERT DATA {{ GRAPH <{GRAPH.value(data, RDFS.label)}> {{ {triples} }} }}")
+    update(url, " ;\n".join(parts))
 
 
 def check(response, status: int, headers, body: bytes) -> list[str]:
