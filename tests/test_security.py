@@ -273,3 +273,50 @@ def test_oversized_and_malformed_requests_get_a_4xx(server, method, path, body, 
                                 {"Content-Type": content_type} if content_type else {})
     assert 400 <= status < 500, answer[:300]
     assert ask_count(server[0]) == 53
+
+
+class BrokenEngine:
+    """A SPARQL server on loopback that starts every answer and then fails, as Oxigraph does:
+    200, the head of the results, then its error message (``ending``)."""
+
+    def __init__(self):
+        import http.server
+
+        engine = self
+        self.ending = b""
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.end_headers()
+                self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[' + engine.ending)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize(("ending", "status", "message"), [
+    (b"Internal error: the service failed", 502, "after its results had begun"),
+    (b"The SPARQL operation has been cancelled", 503, "ran longer than the limit"),
+])
+def test_json_routes_and_sparql_never_send_a_broken_body(ending, status, message):
+    from peerkg.api.app import create_app
+    from peerkg.graph.store import EndpointStore
+
+    engine = BrokenEngine()
+    engine.ending = ending
+    try:
+        client = create_app({"STORE": EndpointStore(engine.url, timeout=5)}).test_client()
+        for path in ("/api/studies", "/api/quotes", "/api/graph/themes",
+                     "/sparql?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D"):
+            answer = client.get(path, headers={"Accept": "application/sparql-results+json"})
+            assert answer.status_code == status, path
+            assert answer.json["ok"] is False and message in answer.json["error"]
+    finally:
+        engine.server.shutdown()

@@ -161,7 +161,8 @@ class EndpointStore(Store):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            connection.sock.settimeout(remaining)
+            if connection.sock is not None:  # None once a server that closes has sent it all
+                connection.sock.settimeout(remaining)
         return b"".join(parts)
 
     def _connection(self, target) -> http.client.HTTPConnection:

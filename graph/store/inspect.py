@@ -10,8 +10,8 @@ patterns. What the scanner must not get wrong is where strings, comments and IRI
 since text inside them is not SPARQL. The one place SPARQL's tokens depend on the grammar is
 ``<``, which starts an IRI or is the less-than operator; only inside an expression can it be an
 operator, and there the two readings differ only if the would-be IRI holds ``'``, ``#``, ``\\``
-or a bracket. Such a ``<`` is read as Oxigraph's parser must read it (an IRI where an operand is
-expected, an operator after one) and refused when the token before it leaves that in doubt.
+or a bracket. Such a ``<`` is read as an IRI when an operator or an opening bracket comes before
+it (where Oxigraph's parser expects an operand) and refused otherwise, rather than guessed at.
 
 Oxigraph's parser and planner recurse, and a deep or long query exhausts their stack and aborts
 the engine (measured on 0.5.13: 3,000 nested brackets; 1,333 BINDs in a row, about 5,300
