@@ -13,12 +13,12 @@ token, taken; longer ones get 413).
 
 from flask import Flask, current_app, request
 
-from peerkg.api import errors, graph_views, json_api, pages, sparql, store
+from peerkg.api import errors, graph_views, json_api, pages, sparql, store, synthesis
 
 DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "READ_TOKEN": None,
             "FEDERATE": (), "CORS_ORIGIN": None, "MAX_RESULT_BYTES": 64 * 2**20,
             "MAX_QUERY_BYTES": 2**20, "MAX_UPDATE_BYTES": 256 * 2**20}
-BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp)
+BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp, synthesis.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -13,18 +13,32 @@ from pathlib import Path
 import click
 
 from peerkg.api.cli_output import curie, emit, print_table, report_loaded, with_progress
+from peerkg.api.refi_commands import REFI_FORMATS, export_refi, import_command, refi_as_packages
 from peerkg.graph import loader
 from peerkg.graph.base.errors import PeerkgError
 from peerkg.graph.base.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from peerkg.graph.base.iris import ACCESS_LEVELS, INFERRED_GRAPH, PREFIXES
+from peerkg.graph.exporting import export_sssom
 from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, open_store, store_location
 from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
 from peerkg.graph.viz.exports import export as export_view
+from peerkg.graph.viz.matrix import evidence_matrix, to_csv
+from peerkg.graph.viz.matrix import render as render_matrix
 from peerkg.graph.viz.views import VIEWS, Filters, build
-from peerkg.queries import parse, registry, resolve
+from peerkg.queries import parse, public, resolve, with_prefixes
+from peerkg.queries.filters import FILTERS
 
 QUERY_FORMATS = ["table", *(f.name for f in RESULT_FORMATS if f.name != "xml")]
-EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld"]
+EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld", "sssom"]
+
+
+def filter_options(command):
+    """Give ``command`` one option per filter of the filters table (peerkg.queries.filters)."""
+    for f in reversed(FILTERS.values()):
+        metavar = "WORDS" if f.cls is None else "LABEL|ID|IRI"
+        help_text = f"{f.help[:1].upper()}{f.help[1:]}."
+        command = click.option(f"--{f.name}", metavar=metavar, help=help_text)(command)
+    return command
 
 
 class Context:
@@ -100,18 +114,25 @@ def init(obj: Context) -> None:
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--graph", metavar="IRI", help="The named graph a Turtle, N-Triples or RDF/XML file replaces.")
+@click.option("--study", metavar="ID", help="For a REFI-QDA file (.qdpx .qde .qdc): the study's id.")
+@click.option("--mapping", type=click.Path(path_type=Path), metavar="MAP.yaml",
+              help="For a REFI-QDA file: how its structure maps to the study (see `peerkg import`).")
 @click.option("--access", type=click.Choice(ACCESS_LEVELS),
               help="Make every study loaded public or restricted (served only to requests with "
                    "the read or write token), whatever its package says (access:).")
 @click.pass_obj
-def load(obj: Context, sources: tuple[Path, ...], graph: str | None, access: str | None) -> None:
-    """Load study packages (folders) or RDF files (.trig .nq .jsonld; .ttl .nt .rdf with --graph).
+def load(obj: Context, sources: tuple[Path, ...], graph: str | None, study: str | None,
+         mapping: Path | None, access: str | None) -> None:
+    """Load study packages (folders), REFI-QDA projects (.qdpx .qde .qdc, with --study), SSSOM
+    mapping tables (.sssom.tsv) or RDF files (.trig .nq .jsonld; .ttl .nt .rdf with --graph).
 
     Everything is read and checked (SHACL) first, then each graph is replaced in one
     transaction: on any error the store is left as it was."""
     store = obj.store()
-    counts = with_progress("load", loader.load_steps(sources),
-                           lambda progress: loader.load(store, sources, graph, progress, access))
+    with refi_as_packages(sources, study, mapping) as sources:
+        counts = with_progress("load", loader.load_steps(sources),
+                               lambda progress: loader.load(store, sources, graph, progress,
+                                                            access))
     report_loaded(counts, store.location)
 
 
@@ -128,7 +149,7 @@ def load(obj: Context, sources: tuple[Path, ...], graph: str | None, access: str
 def query(obj: Context, name: str | None, expression: str | None, params: tuple[str, ...],
           fmt: str) -> None:
     """Run a named query (see the list without NAME), a SPARQL query in a .rq file, or one
-    given with -e.
+    given with -e (the project's prefixes pk:, rdfs:, skos:, oa:, prov: ... need no PREFIX).
 
     \b
     Examples:
@@ -139,11 +160,11 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
     if name and expression:
         raise click.UsageError("give a query NAME or FILE.rq, or -e SPARQL, not both")
     if name is None and expression is None:
-        for q in registry().values():
+        for q in public().values():
             args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.params)
             click.echo(f"{q.name:28} {q.title}" + (f"  ({args})" if args else ""))
         return
-    named = parse(expression, "-e") if expression is not None else resolve(name)
+    named = parse(with_prefixes(expression), "-e") if expression is not None else resolve(name)
     values = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -195,41 +216,51 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig",
+@click.option("--format", "fmt", type=click.Choice([*EXPORT_FORMATS, *REFI_FORMATS]), default="trig",
               show_default=True, help="trig, nquads and jsonld keep the named graphs; turtle "
-                                      "merges them unless --graph picks one.")
-@click.option("--graph", metavar="IRI", help="Export only this named graph.")
+                                      "merges them unless --graph picks one; sssom writes the "
+                                      "cross-study mappings as an SSSOM table; qdpx (a REFI-QDA "
+                                      "project) and qdc (its codebook) need --study.")
+@click.option("--graph", metavar="IRI", help="Export only this named graph (for sssom: this "
+                                             "mapping set).")
+@click.option("--study", metavar="ID", help="With --format qdpx or qdc: the study to export.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here, not to stdout.")
 @click.pass_obj
-def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
-    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD."""
+def export(obj: Context, fmt: str, graph: str | None, study: str | None, output: Path | None) -> None:
+    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD, its
+    mappings as SSSOM TSV, or one study as a REFI-QDA project (.qdpx) or codebook (.qdc) for
+    QDA tools."""
+    if fmt == "sssom":
+        return emit(export_sssom(obj.store(write=False), graph), output)
+    if fmt in REFI_FORMATS:
+        return emit(export_refi(obj.store(write=False), fmt, study), output)
     media_type = next(f.media_type for f in RDF_FORMATS if f.name == fmt)
     emit(obj.store(write=False).export(media_type, graph, PREFIXES), output)
 
 
 @cli.command()
-@click.argument("view", type=click.Choice(VIEWS))
+@click.argument("view", type=click.Choice([*VIEWS, "matrix"]))
 @click.option("--format", "fmt", type=click.Choice(VIZ_FORMATS),
               help="The output format; default: from the file's suffix, else graphml.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write here, not to stdout (svg and png need a file).")
-@click.option("--study", metavar="ID|IRI", help="Only this study's quotes.")
-@click.option("--site", metavar="LABEL|ID", help="Only quotes from this site (e.g. London).")
-@click.option("--stakeholder", metavar="ID|IRI",
-              help="Only quotes from this stakeholder group (e.g. peer-worker).")
-@click.option("--construct", metavar="ID|IRI",
-              help="Only quotes bearing on this construct, and only that construct.")
+@filter_options
 @click.pass_obj
 def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters: str | None) -> None:
     """Write a graph view: the theme structure (themes), the code co-occurrence network
-    (cooccurrence) or the studies and the constructs they bear on (constructs).
+    (cooccurrence) or the studies and the constructs they bear on (constructs); or the
+    cross-study evidence matrix of constructs by studies (matrix: a heat map as svg or png, or
+    csv; filters --construct and --study).
 
     \b
     Examples:
       peerkg viz themes --format svg -o themes.svg
       peerkg viz cooccurrence -o codes.gexf --site London
       peerkg viz themes --format cytoscape --construct role-distinctiveness
+      peerkg viz matrix -o matrix.svg
     """
+    if view == "matrix":
+        return emit(_matrix(obj.store(write=False), fmt, output, filters), output)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output else "graphml")
     if fmt not in VIZ_FORMATS:
         raise click.BadParameter(f"cannot tell the format from {output.name}; give --format",
@@ -237,6 +268,19 @@ def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters
     if fmt in ("svg", "png") and output is None:
         raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
     emit(export_view(build(obj.store(write=False), view, Filters(**filters)), fmt), output)
+
+
+def _matrix(store: Store, fmt: str | None, output: Path | None, filters: dict) -> bytes:
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output else "csv")
+    if fmt not in ("svg", "png", "csv"):
+        raise click.BadParameter("the matrix is written as svg, png or csv", param_hint="--format")
+    if fmt in ("svg", "png") and output is None:
+        raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
+    others = sorted(k for k, v in filters.items() if v and k not in ("construct", "study"))
+    if others:
+        raise click.BadParameter("the matrix takes only --construct and --study", param_hint=f"--{others[0]}")
+    data = evidence_matrix(store, filters.get("construct"), filters.get("study"))
+    return to_csv(data) if fmt == "csv" else render_matrix(data, fmt)
 
 
 @cli.command()
@@ -295,6 +339,9 @@ def serve(obj: Context, host, port, timeout, write_token, read_token, federate, 
         click.echo(f"peerkg: serving {shown} at {url} ({mode}, query timeout {timeout:g} s"
                    f"{calls})", err=True)
         waitress.serve(app, host=host, port=port, threads=threads, ident="peerkg")
+
+
+cli.add_command(import_command)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from peerkg.api.openapi import openapi
 from peerkg.api.records import named_rows, quote_page, records, theme_tree
 from peerkg.api.store import get_store
-from peerkg.queries import registry
+from peerkg.queries import public, registry
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -54,12 +54,13 @@ def constructs():
 
 @bp.get("/queries")
 def queries():
-    """The named queries, with their parameters."""
+    """The named queries of the public contract, with their parameters (internal ones, which
+    the pages are built from, run too but are not listed)."""
     return jsonify(ok=True, queries=[
         {"name": q.name, "title": q.title, "description": q.description,
          "params": [{"name": p.name, "type": p.type, "optional": p.optional,
                      "description": p.description} for p in q.params]}
-        for q in registry().values()])
+        for q in public().values()])
 
 
 @bp.get("/queries/<name>")

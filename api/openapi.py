@@ -3,16 +3,12 @@ served at ``/api/openapi.json``. The named-query parameters come from the query 
 the description cannot drift from the queries; a test checks every ``/api`` route is here.
 """
 
-from peerkg.queries import registry
+from peerkg.queries import public
+from peerkg.queries.filters import FILTERS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 QUOTE_FILTERS = {
-    "construct": "a construct IRI or id, e.g. role-distinctiveness",
-    "site": "a site IRI or id, e.g. london",
-    "stakeholder": "a stakeholder group IRI or id, e.g. peer-worker",
-    "theme": "a theme IRI or id, e.g. who-becomes",
-    "study": "a study IRI or id, e.g. gillard2013",
-    "text": "words the quote contains (case-insensitive)",
+    **{f.name: f.help for f in FILTERS.values()},
     "limit": "page size, 1..500 (default 50)",
     "offset": "index of the first quote on the page (default 0)",
 }
@@ -23,7 +19,7 @@ def _get(summary: str, params: dict[str, str] | None = None, path_param: str | N
                    "schema": {"type": "string"}} for n, d in (params or {}).items()]
     if path_param:
         parameters.insert(0, {"name": path_param, "in": "path", "required": True,
-                              "schema": {"type": "string", "enum": list(registry())}})
+                              "schema": {"type": "string", "enum": list(public())}})
     return {"get": {
         "summary": summary,
         "parameters": parameters,
@@ -41,7 +37,7 @@ def openapi() -> dict:
     """The OpenAPI document."""
     query_params = {f"{p.name}": f"{p.type}{'' if p.optional else ' (required)'}: "
                                  f"{p.description} (query {q.name})"
-                    for q in registry().values() for p in q.params}
+                    for q in public().values() for p in q.params}
     return {
         "openapi": "3.1.0",
         "info": {"title": "peerkg", "version": "0.1.0",
@@ -57,6 +53,12 @@ def openapi() -> dict:
             "/api/queries/{name}": _get("run a named query: {ok, query, columns, rows}",
                                         query_params, path_param="name"),
             "/api/openapi.json": _get("this document"),
+            "/api/synthesis": _get("the cross-study evidence matrix: constructs by studies, each cell "
+                                   "with quotes, themes and evidence present or lacking",
+                                   {"construct": FILTERS["construct"].help, "study": FILTERS["study"].help}),
+            "/api/synthesis.{fmt}": _get("the matrix as a heat map figure (fmt: svg or png)",
+                                         {"construct": FILTERS["construct"].help,
+                                          "study": FILTERS["study"].help}),
         },
         "components": {"schemas": {"Error": {
             "type": "object", "required": ["ok", "error", "status"],

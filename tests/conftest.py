@@ -4,8 +4,6 @@ fail under CI where .ci/run sets PEERKG_REQUIRE_ALL=1)."""
 
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -17,7 +15,7 @@ from werkzeug.serving import make_server
 from peerkg.api.app import create_app
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
-from peerkg.graph.store.engine import free_port
+from peerkg.graph.store.engine import Engine, free_port
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "000_505e6c33355fddf1.txt"
@@ -67,30 +65,25 @@ def embedded(tmp_path):
         yield store
 
 
-@pytest.fixture
-def oxigraph_server(tmp_path):
-    """A real Oxigraph server (from the oxigraph PyPI package) on a free loopback port, with the
-    union of named graphs as its default graph; yields its base URL."""
-    port = free_port()
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(tmp_path / "oxigraph"), "--bind",
-         f"127.0.0.1:{port}", "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/query?query=ASK%7B%7D")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (from the oxigraph PyPI package) on a free loopback port, started
+    by the same Engine class ``peerkg serve`` uses, with the union of named graphs as its
+    default graph; one for the whole run (``endpoint`` empties it for each test). Yields its
+    base URL."""
+    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None)
+    engine.start()
+    yield engine.url
+    engine.stop()
 
 
 @pytest.fixture
 def endpoint(oxigraph_server):
     """An empty endpoint store speaking SPARQL protocol to a real Oxigraph server."""
-    return EndpointStore(oxigraph_server)
+    store = EndpointStore(oxigraph_server)
+    store.update("CLEAR ALL")
+    yield store
+    store.close()
 
 
 @pytest.fixture(params=["embedded", "endpoint"])
@@ -121,10 +114,32 @@ def zygote():
 
 
 @pytest.fixture(scope="session")
-def loaded(tmp_path_factory):
-    """A session-wide embedded store with the ontology and the bundled study (read-only use)."""
-    store = open_store(str(tmp_path_factory.mktemp("loaded") / "store"))
-    initialise(store)
+def initialised(tmp_path_factory) -> Path:
+    """A closed store directory holding the ontology, the vocabulary and the bundled studies,
+    initialised once per run; tests get copies of it (:func:`store_dir`, :func:`loaded`)."""
+    location = tmp_path_factory.mktemp("initialised") / "store"
+    with open_store(str(location)) as store:
+        initialise(store)
+    return location
+
+
+@pytest.fixture
+def store_dir(initialised, tmp_path) -> str:
+    """A fresh copy of the initialised store directory, for one test to change."""
+    return str(shutil.copytree(initialised, tmp_path / "store"))
+
+
+@pytest.fixture
+def initialised_store(store_dir):
+    """An open embedded store on a fresh copy of the initialised store."""
+    with open_store(store_dir) as store:
+        yield store
+
+
+@pytest.fixture(scope="session")
+def loaded(initialised, tmp_path_factory):
+    """A session-wide embedded store with the ontology and the bundled studies (read-only use)."""
+    store = open_store(str(shutil.copytree(initialised, tmp_path_factory.mktemp("loaded") / "store")))
     yield store
     store.close()
 
@@ -146,27 +161,37 @@ def app_server(loaded):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def open_page(app_server):
-    """Open a path of :func:`app_server` in Debian's headless Chromium (driven by Playwright).
-
-    The page records in ``page.problems`` every console error, page error, failed request and
-    request to anywhere but the server (nothing may come from a CDN)."""
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright, once per test run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
-        def open_(path: str):
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.problems = []
-            page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-            page.on("pageerror", lambda e: page.problems.append(str(e)))
-            page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
-            page.on("request", lambda r: r.url.startswith((app_server, "blob:", "data:"))
-                    or page.problems.append(f"off-site: {r.url}"))
-            page.goto(app_server + path)
-            return page
 
-        yield open_
-        browser.close()
+@pytest.fixture
+def open_page(app_server, browser):
+    """Open a path of :func:`app_server` in a new page of :func:`browser`.
+
+    The page records in ``page.problems`` every console error, page error, failed request and
+    request to anywhere but the server (nothing may come from a CDN)."""
+    pages = []
+
+    def open_(path: str):
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        pages.append(page)
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
+        page.on("request", lambda r: r.url.startswith((app_server, "blob:", "data:"))
+                or page.problems.append(f"off-site: {r.url}"))
+        page.goto(app_server + path)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()

@@ -21,11 +21,10 @@ VOCAB_GRAPH = URIRef(ID + "vocab")
 INFERRED_GRAPH = URIRef(ID + "inferred")  # what HermiT infers, saved by validate --reason --save
 PROJECT_AGENT = URIRef(ID + "agent/peerkg")
 
-# Access to a study (DESIGN.md, "Access"): a restricted study's graph says
-# <study> dcterms:accessRights <RESTRICTED>, in the EU access-right vocabulary DCAT uses
-# (http://publications.europa.eu/resource/authority/access-right); a study without it is public.
-ACCESS_RIGHTS = URIRef("http://purl.org/dc/terms/accessRights")
-RESTRICTED = URIRef("http://publications.europa.eu/resource/authority/access-right/RESTRICTED")
+# Access to a study (DESIGN.md, "Access"): its graph says <study> pk:accessLevel pk:public or
+# pk:restricted; a graph that says neither is public.
+ACCESS_LEVEL = PK.accessLevel
+RESTRICTED = PK.restricted
 ACCESS_LEVELS = ("public", "restricted")
 
 PREFIXES = {

@@ -1,10 +1,10 @@
 """Restricted studies (DESIGN.md, "Access"): which graphs a reader without a token may see, and
 a view of a store that holds only those.
 
-A study is restricted when its own graph says so (``<study> dcterms:accessRights
-<.../access-right/RESTRICTED>``, see :mod:`peerkg.graph.base.iris`), so every process reading the
-store sees the same truth. Saved inferences (:data:`~peerkg.graph.base.iris.INFERRED_GRAPH`) are
-drawn from every study, so they are hidden too whenever any study is restricted.
+A study is restricted when its own graph says so (``<study> pk:accessLevel pk:restricted``, see
+:mod:`peerkg.graph.base.iris`), so every process reading the store sees the same truth. Saved
+inferences (:data:`~peerkg.graph.base.iris.INFERRED_GRAPH`) are drawn from every study, so they
+are hidden too whenever any study is restricted.
 """
 
 from collections.abc import Iterable
@@ -12,13 +12,13 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from peerkg.graph.base.errors import StoreError
-from peerkg.graph.base.iris import ACCESS_RIGHTS, INFERRED_GRAPH, RESTRICTED
+from peerkg.graph.base.iris import ACCESS_LEVEL, INFERRED_GRAPH, RESTRICTED
 from peerkg.graph.store.base import Store, query_dataset
 from peerkg.graph.store.inspect import Dataset
 
 ACCESS_QUERY = f"""SELECT ?g ?restricted WHERE {{
   GRAPH ?g {{ }}
-  BIND(EXISTS {{ GRAPH ?g {{ ?g <{ACCESS_RIGHTS}> <{RESTRICTED}> }} }} AS ?restricted)
+  BIND(EXISTS {{ GRAPH ?g {{ ?g <{ACCESS_LEVEL}> <{RESTRICTED}> }} }} AS ?restricted)
 }}"""
 
 
