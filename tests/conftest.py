@@ -71,7 +71,7 @@ def oxigraph_server(tmp_path_factory):
     by the same Engine class ``peerkg serve`` uses, with the union of named graphs as its
     default graph; one for the whole run (``endpoint`` empties it for each test). Yields its
     base URL."""
-    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None)
+    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None, writable=True)
     engine.start()
     yield engine.url
     engine.stop()

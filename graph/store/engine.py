@@ -60,10 +60,12 @@ def _die_with_parent() -> None:  # pragma: no cover (runs in the child)
 
 class Engine:
     """A read-only Oxigraph server process on the store directory ``location``, bound to a free
-    port on 127.0.0.1, cancelling queries after ``timeout`` seconds (none if None)."""
+    port on 127.0.0.1, cancelling queries after ``timeout`` seconds (none if None). With
+    ``writable``, a read-write one with the union of the named graphs as its default graph, as a
+    remote endpoint would be (the tests' endpoint backend)."""
 
-    def __init__(self, location: str, timeout: float | None):
-        self.location, self.timeout = location, timeout
+    def __init__(self, location: str, timeout: float | None, writable: bool = False):
+        self.location, self.timeout, self.writable = location, timeout, writable
         self.url = f"http://127.0.0.1:{free_port()}"
         self.process: subprocess.Popen | None = None
         self.started = 0.0
@@ -74,8 +76,10 @@ class Engine:
 
     def start(self) -> None:
         """Start the server and wait until it answers; StoreError if it does not."""
-        args = [oxigraph_binary(), "serve-read-only", "--location", self.location,
-                "--bind", self.url[len("http://"):]]
+        args = [oxigraph_binary(), "serve" if self.writable else "serve-read-only",
+                "--location", self.location, "--bind", self.url[len("http://"):]]
+        if self.writable:
+            args.append("--union-default-graph")
         if self.timeout is not None:
             args += ["--timeout-s", str(max(1, round(self.timeout)))]
         with self.lock:
