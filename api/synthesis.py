@@ -13,9 +13,9 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from matplotlib.colors import to_hex
 from werkzeug.exceptions import BadRequest
 
-from peerkg.api.entities import page_path
 from peerkg.api.records import named_rows
 from peerkg.api.store import get_store
+from peerkg.graph.base.iris import page_path
 from peerkg.graph.viz.matrix import COLOURS, Matrix, evidence_matrix, render
 
 bp = Blueprint("synthesis", __name__)

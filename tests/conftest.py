@@ -18,7 +18,7 @@ from peerkg.graph.store import EndpointStore, open_store
 from peerkg.graph.store.engine import Engine, free_port
 
 ROOT = Path(__file__).parent.parent
-SEED = ROOT.parent / "shared" / "seed" / "000_505e6c33355fddf1.txt"
+SEED = ROOT / "tests" / "data" / "gillard2013-fulltext.txt"  # the paper, vendored (CC BY 2.0)
 STUDY = ROOT / "graph" / "studies" / "gillard2013"
 REQUIRE_ALL = os.environ.get("PEERKG_REQUIRE_ALL") == "1"
 

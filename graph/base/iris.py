@@ -55,3 +55,10 @@ def entity(study: str, kind: str, local: str) -> URIRef:
 def shared(kind: str, local: str) -> URIRef:
     """The IRI of a shared vocabulary entry (``construct``, ``stakeholder``, ``scheme``)."""
     return URIRef(f"{ID}{kind}/{local}")
+
+
+def page_path(iri) -> str | None:
+    """The server path of a peerkg entity, where its page is served (``/id/...`` for
+    ``https://w3id.org/peerkg/id/...``), or None for IRIs outside peerkg."""
+    text = str(iri)
+    return "/id/" + text[len(ID):] if text.startswith(ID) and len(text) > len(ID) else None

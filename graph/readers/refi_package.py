@@ -166,7 +166,9 @@ class _Builder:
                     row["category"] = self.ids.by_guid[("category", top)]
             rows.append(row)
         self.count["codes"], self.count["categories"] = len(rows), len(categories)
-        book = {"attribution": "authors", "categories": categories, "codes": rows}
+        # the descriptions are the QDA project's own, so the authors' words (docs/study-format.md)
+        book = {"attribution": "authors", "words": "authors", "categories": categories,
+                "codes": rows}
         self.files["codebook.yaml"] = _yaml(book)
 
     def unflatten(self) -> None:
@@ -202,8 +204,8 @@ class _Builder:
                 continue
             local = self.ids.mint("theme", s.guid, s.name)
             row = {"id": local, "order": len(self.theme_rows) + 1, "label": s.name}
-            if s.description:
-                row["summary"] = s.description
+            if s.description:  # the QDA project's own text: the authors' words
+                row["summary"], row["words"] = s.description, "authors"
             self.theme_rows.append(row)
             self.theme_codes[local] = set(member_codes)
         self.count["themes"] = len(self.theme_rows)
