@@ -23,7 +23,7 @@ test: install
 	$(BIN)/pytest
 
 ## fuzz: the study-package fuzzer at 2,000 mutants of the mini study and 200 of the bundled one
-##       (the test suite runs 25 and 3); prints the counts of loaded, refused and crashed
+##       (the test suite runs 16 and 2); prints the counts of loaded, refused and crashed
 fuzz: install
 	PEERKG_FUZZ=2000 $(BIN)/pytest tests/test_fuzz.py -s -q
 

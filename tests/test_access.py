@@ -5,15 +5,14 @@ read or the write token everything is there; a wrong token is refused. Run on bo
 real ``peerkg serve`` (its read-only engine) and the app on the embedded store."""
 
 import json
-import subprocess
-import sys
+import shutil
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from peerkg.api.app import create_app
-from peerkg.graph.loader import initialise, load
+from peerkg.graph.loader import load
 from peerkg.graph.store import open_store
 
 from .conftest import ROOT
@@ -51,18 +50,18 @@ PATHS = ["/api/studies", "/api/quotes", "/api/themes", "/api/constructs",
 GONE = ["/id/mini", "/id/mini/quote/q1", "/id/mini/theme/joining"]  # 404 without a token
 
 
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "peerkg"), *args], check=check,
-                          capture_output=True, text=True)
+def restricted_copy(initialised: Path, to: Path) -> Path:
+    """A copy of the initialised store (the bundled studies) with the mini study restricted."""
+    location = shutil.copytree(initialised, to)
+    with open_store(str(location)) as store:
+        load(store, [MINI_STUDY], access="restricted")
+    return location
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A served directory store: the bundled study, and the mini study restricted."""
-    location = tmp_path_factory.mktemp("access") / "store"
-    with open_store(str(location)) as store:
-        initialise(store)
-        load(store, [MINI_STUDY], access="restricted")
+def server(initialised, tmp_path_factory):
+    """A served directory store: the bundled studies, and the mini study restricted."""
+    location = restricted_copy(initialised, tmp_path_factory.mktemp("access") / "store")
     with running_server(str(location), "--read-token", READ, "--write-token", WRITE) as (url, p):
         yield url, str(location), p
 
@@ -76,10 +75,9 @@ def served(server):
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory):
-    store = open_store(str(tmp_path_factory.mktemp("access-embedded") / "store"))
-    initialise(store)
-    load(store, [MINI_STUDY], access="restricted")
+def embedded(initialised, tmp_path_factory):
+    store = open_store(str(restricted_copy(initialised,
+                                           tmp_path_factory.mktemp("access-embedded") / "store")))
     client = create_app({"STORE": store, "READ_TOKEN": READ, "WRITE_TOKEN": WRITE}).test_client()
 
     def fetch(path, headers=None, method="GET", body=None):
@@ -207,7 +205,7 @@ def test_the_access_level_is_in_the_store(tmp_path):
     from peerkg.graph.store.access import public_graphs
 
     package = tmp_path / "mini"
-    subprocess.run(["cp", "-r", str(MINI_STUDY), str(package)], check=True)
+    shutil.copytree(MINI_STUDY, package)
     text = (package / "study.yaml").read_text(encoding="utf-8")
     (package / "study.yaml").write_text(text + "access: restricted\n", encoding="utf-8")
     with open_store(":memory:") as store:
@@ -240,13 +238,14 @@ def test_reading_commands_work_beside_the_server_and_see_everything(server, zygo
     assert json.loads(request(url, path="/api/health")[2])["ok"] is True  # the server goes on
 
 
-def test_writing_commands_name_the_server_and_change_nothing(server):
+def test_writing_commands_name_the_server_and_change_nothing(server, zygote, tmp_path):
     url, location, process = server
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = sparql(lambda *a: request(url, path=a[0], headers=a[1])[::2], count, WRITE)
     for command in (["load", str(MINI_STUDY)], ["init"]):
-        result = cli("--store", location, *command, check=False)
-        assert result.returncode == 2
-        assert f"served by peerkg serve (pid {process.pid}) at {url}/" in result.stderr
-        assert "Traceback" not in result.stderr
+        log = tmp_path / command[0]
+        code, output = zygote.wait(zygote.start(["--store", location, *command], log), log)
+        assert code == 2
+        assert f"served by peerkg serve (pid {process.pid}) at {url}/" in output
+        assert "Traceback" not in output
     assert sparql(lambda *a: request(url, path=a[0], headers=a[1])[::2], count, WRITE) == before

@@ -6,9 +6,9 @@ Commands are started by a zygote (tests/zygote.py) that has imported peerkg once
 child running ``peerkg.api.cli.main``, what the ``peerkg`` console script runs: so a trial costs
 the command's own work, not Python's start-up, and trials run a few at a time. The engine of a
 killed server must go with it (PR_SET_PDEATHSIG): each trial waits for it. Kill points are
-drawn from a seeded generator over up to twice the time a full run takes (measured first, alone:
-trials run four at a time, so slower); both outcomes must occur, so the kills land on both sides
-of the commit.
+drawn from a seeded generator over up to 1.4 times what a full run takes (measured first, alone:
+trials run four at a time, so slower), and one trial kills at once and one after the end, so both
+outcomes occur; the counts are printed.
 """
 
 import contextlib
@@ -90,15 +90,15 @@ def test_a_killed_load_leaves_the_old_or_the_new_data(zygote, old_store, tmp_pat
     old = contents(old_store)
     # one full run: the new data, and how long a load takes
     full = copy(old_store, tmp_path / "full")
-    started = time.monotonic()
     pid = zygote.start(["--store", str(full), "load", str(MINI)], tmp_path / "full.log")
+    started = time.monotonic()  # from the fork (the zygote may have been starting up)
     wait_gone([pid], 120)
     span = time.monotonic() - started
     new = contents(full)
     assert new != old and old < new
 
     rng = random.Random(2024)
-    delays = [span * rng.uniform(0.3, 2.0) for _ in range(TRIALS)]
+    delays = [span * rng.uniform(0.3, 1.4) for _ in range(TRIALS - 2)] + [0.0, 3 * span]
 
     def trial(i: int) -> str:
         location = copy(old_store, tmp_path / f"load-{i}")
@@ -147,7 +147,7 @@ def test_a_killed_update_leaves_the_old_or_the_new_data(zygote, old_store, tmp_p
     assert old < new and any(NEW_GRAPH in q for q in new - old)
 
     rng = random.Random(7)
-    delays = [span * rng.uniform(0.0, 2.0) for _ in range(TRIALS)]
+    delays = [span * rng.uniform(0.0, 1.4) for _ in range(TRIALS - 2)] + [0.0, 3 * span]
 
     def trial(i: int) -> str:
         location = copy(old_store, tmp_path / f"update-{i}")

@@ -16,9 +16,9 @@ from peerkg.graph.store import open_store
 from .conftest import ROOT
 from .fuzz import run
 
-COUNT = int(os.environ.get("PEERKG_FUZZ", "25"))
+COUNT = int(os.environ.get("PEERKG_FUZZ", "16"))
 PACKAGES = {"mini-study": (ROOT / "tests" / "data" / "mini-study", COUNT),
-            "gillard2013": (bundled_studies()[0], max(COUNT // 10, 3))}
+            "gillard2013": (bundled_studies()[0], max(COUNT // 10, 2))}
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ no answer is a 200 with a broken body, and no input gets a 500 or brings the eng
 import contextlib
 import json
 import random
+import shutil
 import socket
 import threading
 import time
@@ -75,10 +76,11 @@ def dead_partner():
 
 
 @pytest.fixture(scope="module")
-def server(partner, dead_partner):
-    """Server A: the bundled study, trusting B and the dead partner, with a write token and a
+def server(partner, dead_partner, initialised, tmp_path_factory):
+    """Server A: the bundled studies, trusting B and the dead partner, with a write token and a
     2 s query timeout."""
-    with running_server(":memory:", "--federate", partner + "/sparql", "--federate",
+    location = shutil.copytree(initialised, tmp_path_factory.mktemp("server") / "store")
+    with running_server(str(location), "--federate", partner + "/sparql", "--federate",
                         dead_partner, "--write-token", TOKEN, "--timeout", "2") as s:
         yield s
 
