@@ -160,7 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=2000, help="per phase")
-    parser.add_argument("--timeout", type=float, default=5.0, help="the server's query timeout")
+    parser.add_argument("--timeout", type=float, default=30.0, help="the server's query timeout")
     args = parser.parse_args()
     from peerkg.graph.loader import initialise, load
     from peerkg.graph.store import open_store

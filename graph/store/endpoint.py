@@ -81,8 +81,9 @@ class EndpointStore(Store):
     ``on_timeout`` (if given) is called so that whoever runs the engine can make sure the query
     stops, and QueryTimeout is raised. An Oxigraph server started with ``--timeout-s`` answers a
     query it cancelled with a 200 and a truncated body; that is a QueryTimeout too. Connections
-    are kept alive per thread; a request whose connection fails is sent again on a new one for
-    up to :attr:`RECONNECT` seconds (so a restarting engine is waited for), after calling
+    are kept alive per thread; a request whose connection fails is sent again on a new one, within
+    its time limit, for up to :attr:`RECONNECT` seconds from the first failure (so a restarting
+    engine is waited for, even by a query that was long in flight when it stopped), after calling
     ``on_failure`` (if given) so that whoever runs the engine can start it again if it died. Every answer is
     read whole and checked before it is returned (:mod:`.answers`).
     """
@@ -108,8 +109,8 @@ class EndpointStore(Store):
         target = urllib.parse.urlsplit(url)
         body = urllib.parse.urlencode(fields).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
-        start = time.monotonic()
-        deadline = start + self.timeout
+        deadline = time.monotonic() + self.timeout
+        failed_since = None
         while True:
             connection = self._connection(target)
             try:
@@ -134,7 +135,9 @@ class EndpointStore(Store):
                 self._drop()
                 if self.on_failure:
                     self.on_failure()
-                if time.monotonic() - start > min(self.RECONNECT, self.timeout):
+                now = time.monotonic()
+                failed_since = failed_since or now
+                if now - failed_since > self.RECONNECT or now > deadline:
                     raise StoreError(f"cannot reach {self.name(url)}: {e}") from None
                 time.sleep(0.05)
                 continue
