@@ -17,7 +17,7 @@ from peerkg.api.refi_commands import REFI_FORMATS, export_refi, import_command, 
 from peerkg.graph import loader
 from peerkg.graph.base.errors import PeerkgError
 from peerkg.graph.base.formats import RDF_FORMATS, RESULT_FORMATS, by_name
-from peerkg.graph.base.iris import INFERRED_GRAPH, PREFIXES
+from peerkg.graph.base.iris import ACCESS_LEVELS, INFERRED_GRAPH, PREFIXES
 from peerkg.graph.exporting import export_sssom
 from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, open_store, store_location
 from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
@@ -48,11 +48,13 @@ class Context:
         self.location = location
         self._store: Store | None = None
 
-    def store(self, initialise_default: bool = True) -> Store:
+    def store(self, initialise_default: bool = True, write: bool = True) -> Store:
         """The store. The default store (no ``--store``, no ``$PEERKG_STORE``) is initialised
-        with the bundled studies if it is empty, unless ``initialise_default`` is False."""
+        with the bundled studies if it is empty, unless ``initialise_default`` is False. A
+        command that only reads says ``write=False``: it then reads a store that ``peerkg
+        serve`` holds beside the server; a command that writes there gets an error naming it."""
         if self._store is None:
-            self._store = open_store(self.location)
+            self._store = open_store(self.location, read_only=not write)
         default = not self.location and not os.environ.get("PEERKG_STORE")
         if initialise_default and default and self._store.is_empty():
             click.echo(f"First use: initialising the store at {default_location()}", err=True)
@@ -115,9 +117,12 @@ def init(obj: Context) -> None:
 @click.option("--study", metavar="ID", help="For a REFI-QDA file (.qdpx .qde .qdc): the study's id.")
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="MAP.yaml",
               help="For a REFI-QDA file: how its structure maps to the study (see `peerkg import`).")
+@click.option("--access", type=click.Choice(ACCESS_LEVELS),
+              help="Make every study loaded public or restricted (served only to requests with "
+                   "the read or write token), whatever its package says (access:).")
 @click.pass_obj
 def load(obj: Context, sources: tuple[Path, ...], graph: str | None, study: str | None,
-         mapping: Path | None) -> None:
+         mapping: Path | None, access: str | None) -> None:
     """Load study packages (folders), REFI-QDA projects (.qdpx .qde .qdc, with --study), SSSOM
     mapping tables (.sssom.tsv) or RDF files (.trig .nq .jsonld; .ttl .nt .rdf with --graph).
 
@@ -126,7 +131,8 @@ def load(obj: Context, sources: tuple[Path, ...], graph: str | None, study: str 
     store = obj.store()
     with refi_as_packages(sources, study, mapping) as sources:
         counts = with_progress("load", loader.load_steps(sources),
-                               lambda progress: loader.load(store, sources, graph, progress))
+                               lambda progress: loader.load(store, sources, graph, progress,
+                                                            access))
     report_loaded(counts, store.location)
 
 
@@ -165,7 +171,7 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
         if not sep:
             raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
         values[key] = value
-    store = obj.store()
+    store = obj.store(write=False)
     bindings = named.bind(values, store)
     if fmt == "table":
         print_table(store.select(named.text, bindings))
@@ -195,7 +201,7 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
         for source in sources:
             graphs.update(loader.read_source(source))
     else:
-        graphs = loader.stored_graphs(obj.store())
+        graphs = loader.stored_graphs(obj.store(write=save))
     data = loader.check(graphs)
     click.echo(f"SHACL: conforms ({len(data)} triples checked)")
     if reason:
@@ -226,11 +232,11 @@ def export(obj: Context, fmt: str, graph: str | None, study: str | None, output:
     mappings as SSSOM TSV, or one study as a REFI-QDA project (.qdpx) or codebook (.qdc) for
     QDA tools."""
     if fmt == "sssom":
-        return emit(export_sssom(obj.store(), graph), output)
+        return emit(export_sssom(obj.store(write=False), graph), output)
     if fmt in REFI_FORMATS:
-        return emit(export_refi(obj.store(), fmt, study), output)
+        return emit(export_refi(obj.store(write=False), fmt, study), output)
     media_type = next(f.media_type for f in RDF_FORMATS if f.name == fmt)
-    emit(obj.store().export(media_type, graph, PREFIXES), output)
+    emit(obj.store(write=False).export(media_type, graph, PREFIXES), output)
 
 
 @cli.command()
@@ -255,14 +261,14 @@ def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters
       peerkg viz matrix -o matrix.svg
     """
     if view == "matrix":
-        return emit(_matrix(obj.store(), fmt, output, filters), output)
+        return emit(_matrix(obj.store(write=False), fmt, output, filters), output)
     fmt = fmt or (output.suffix.lstrip(".").lower() if output else "graphml")
     if fmt not in VIZ_FORMATS:
         raise click.BadParameter(f"cannot tell the format from {output.name}; give --format",
                                  param_hint="--format")
     if fmt in ("svg", "png") and output is None:
         raise click.BadParameter(f"{fmt} needs a file", param_hint="--output")
-    emit(export_view(build(obj.store(), view, Filters(**filters)), fmt), output)
+    emit(export_view(build(obj.store(write=False), view, Filters(**filters)), fmt), output)
 
 
 def _matrix(store: Store, fmt: str | None, output: Path | None, filters: dict) -> bytes:
@@ -288,6 +294,14 @@ def _matrix(store: Store, fmt: str | None, output: Path | None, filters: dict) -
 @click.option("--write-token", metavar="TOKEN", envvar="PEERKG_WRITE_TOKEN",
               help="Accept SPARQL Update on /sparql with 'Authorization: Bearer TOKEN' "
                    "($PEERKG_WRITE_TOKEN). Without it the server is read-only.")
+@click.option("--read-token", metavar="TOKEN", envvar="PEERKG_READ_TOKEN",
+              help="Show restricted studies to requests with 'Authorization: Bearer TOKEN' "
+                   "($PEERKG_READ_TOKEN); the write token also reads them. Without a token a "
+                   "restricted study does not exist on any page, API or SPARQL answer.")
+@click.option("--federate", metavar="URL", multiple=True, envvar="PEERKG_FEDERATE",
+              help="A SPARQL endpoint that queries may call with SERVICE; repeat for several "
+                   "($PEERKG_FEDERATE, space-separated). Without it SERVICE is refused and the "
+                   "server calls nobody.")
 @click.option("--cors", metavar="ORIGIN", envvar="PEERKG_CORS",
               help="Let pages from ORIGIN (or '*') call /sparql and /api ($PEERKG_CORS). Off "
                    "by default.")
@@ -297,11 +311,14 @@ def _matrix(store: Store, fmt: str | None, output: Path | None, filters: dict) -
 @click.option("--threads", default=8, show_default=True, type=int,
               help="Requests served at once.")
 @click.pass_obj
-def serve(obj: Context, host, port, timeout, write_token, cors, max_result_mb, threads) -> None:
+def serve(obj: Context, host, port, timeout, write_token, read_token, federate, cors,
+          max_result_mb, threads) -> None:
     """Serve the SPARQL endpoint (/sparql), the JSON API (/api) and the pages over HTTP.
 
-    Queries run on an Oxigraph server that peerkg starts on the store's directory; the default
-    store is initialised with the bundled studies on first use."""
+    Queries run on a read-only Oxigraph server that peerkg starts on the store's directory
+    (loopback only); writes, with the write token, are made by peerkg itself. While it runs,
+    query, viz, export and validate can read the same store; load and init refuse, naming it.
+    The default store is initialised with the bundled studies on first use."""
     import waitress
 
     from peerkg.api.app import create_app
@@ -312,13 +329,16 @@ def serve(obj: Context, host, port, timeout, write_token, cors, max_result_mb, t
         obj.store()  # initialises an empty default store
         obj.close()  # the engine must be the only process holding the directory
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with query_engine(location, timeout, prepare=loader.initialise) as store:
+    url = f"http://{host}:{port}/"
+    with query_engine(location, timeout, prepare=loader.initialise, url=url) as store:
         app = create_app({"STORE": store, "QUERY_TIMEOUT": timeout, "WRITE_TOKEN": write_token,
+                          "READ_TOKEN": read_token, "FEDERATE": tuple(federate),
                           "CORS_ORIGIN": cors, "MAX_RESULT_BYTES": int(max_result_mb * 2**20)})
         mode = "read-write with the token" if write_token else "read-only"
         shown = location if not is_endpoint(location) else store.location
-        click.echo(f"peerkg: serving {shown} at http://{host}:{port}/ ({mode}, query timeout "
-                   f"{timeout:g} s)", err=True)
+        calls = f", SERVICE to {' '.join(federate)}" if federate else ""
+        click.echo(f"peerkg: serving {shown} at {url} ({mode}, query timeout {timeout:g} s"
+                   f"{calls})", err=True)
         waitress.serve(app, host=host, port=port, threads=threads, ident="peerkg")
 
 

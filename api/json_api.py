@@ -18,8 +18,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    """Whether the store answers, and the server's limits."""
-    return jsonify(ok=True, store=get_store().location, graphs=len(get_store().graphs()),
+    """Whether the store answers (and how many graphs the caller may see), and the server's
+    limits; no address of the store or its engine."""
+    return jsonify(ok=True, graphs=len(get_store().graphs()),
                    query_timeout=current_app.config["QUERY_TIMEOUT"],
                    max_result_bytes=current_app.config["MAX_RESULT_BYTES"],
                    writable=bool(current_app.config["WRITE_TOKEN"]))

@@ -20,7 +20,13 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 
 from peerkg.graph.base.errors import InputError, NotConforming
-from peerkg.graph.base.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PK, VOCAB_GRAPH
+from peerkg.graph.base.iris import (
+    ACCESS_LEVEL,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PK,
+    VOCAB_GRAPH,
+)
 from peerkg.graph.readers.nquads import NotGrouped, graphs_of, typed_subjects
 from peerkg.graph.readers.rdf import read_rdf
 from peerkg.graph.readers.sssom import is_sssom, read_sssom
@@ -99,25 +105,33 @@ def _ntriples(graphs: Mapping[URIRef, Graph]) -> Iterator[tuple[URIRef, bytes]]:
 
 
 def load(store: Store, sources: Iterable[Path], graph: str | None = None,
-         progress: Progress = lambda step: None) -> dict[URIRef, int]:
+         progress: Progress = lambda step: None, access: str | None = None) -> dict[URIRef, int]:
     """Read and check every source, then replace their graphs (plus the ontology and
     vocabulary graphs) in one transaction, dropping any saved inferences (see
     ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
 
+    ``access`` (``"public"`` or ``"restricted"``) sets the access level of every graph the
+    sources hold, whatever they say themselves (a study package's ``access:``).
+
     N-Quads files are checked one graph at a time as they are read (see
-    :mod:`peerkg.graph.readers.nquads`) and written with the store's bulk path; other sources
-    are read whole. Raises InputError for unreadable sources and NotConforming for data
-    breaking the shapes; in both cases the store is as it was.
+    :mod:`peerkg.graph.readers.nquads`) and written with the store's bulk path (read whole
+    instead when ``access`` is given); other sources are read whole. Raises InputError for
+    unreadable sources and NotConforming for data breaking the shapes; in both cases the store
+    is as it was.
     """
     graphs: dict[URIRef, Graph] = base_graphs()
     streamed: list[Path] = []
     for source in sources:
         progress(f"reading {source}")
         source = Path(source)
-        if source.is_file() and source.suffix.lower() == ".nq":
+        if source.is_file() and source.suffix.lower() == ".nq" and access is None:
             streamed.append(source)
-        else:
-            graphs.update(read_source(source, graph))
+            continue
+        read = read_source(source, graph)
+        if access is not None:
+            for name, g in read.items():
+                set_access(g, name, access)
+        graphs.update(read)
     progress("checking with SHACL")
     context = graphs[VOCAB_GRAPH].serialize(format="nt", encoding="utf-8")
     check_graphs(_ntriples(graphs), context)
@@ -158,6 +172,12 @@ def _check_nquads(path: Path, context: bytes, mappings: dict[URIRef, Graph]) -> 
     if not counts:
         raise InputError("holds no named graph to load", str(path))
     return NQuadsFile(path, "application/n-quads", frozenset(counts), counts)
+
+
+def set_access(graph: Graph, name: URIRef, access: str) -> None:
+    """Make ``graph`` (named ``name``) say that it is public or restricted (DESIGN.md)."""
+    graph.remove((name, ACCESS_LEVEL, None))
+    graph.add((name, ACCESS_LEVEL, PK[access]))
 
 
 def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph],

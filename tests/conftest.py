@@ -71,7 +71,7 @@ def oxigraph_server(tmp_path_factory):
     by the same Engine class ``peerkg serve`` uses, with the union of named graphs as its
     default graph; one for the whole run (``endpoint`` empties it for each test). Yields its
     base URL."""
-    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None)
+    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None, writable=True)
     engine.start()
     yield engine.url
     engine.stop()
@@ -90,6 +90,27 @@ def endpoint(oxigraph_server):
 def any_store(request):
     """Each backend in turn: the store contract tests run on both."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def protocol_server(tmp_path_factory):
+    """A real ``peerkg serve`` on an empty store, with the write token of tests/test_serve.py:
+    the W3C protocol and dataset suites load their own data into it."""
+    from .test_serve import TOKEN, running_server
+
+    location = tmp_path_factory.mktemp("protocol") / "store"
+    with running_server(str(location), "--write-token", TOKEN) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    """Starts peerkg commands without paying Python's start-up each time (tests/zygote.py)."""
+    from .zygote import Zygote
+
+    starter = Zygote()
+    yield starter
+    starter.close()
 
 
 @pytest.fixture(scope="session")

@@ -42,5 +42,6 @@ def test_every_public_named_query_is_documented_and_no_internal_one():
 
 
 def test_exit_codes_are_documented():
-    for code in ("**0**", "**1**", "**2**", "**3**"):
-        assert code in README
+    meanings = {0: "ok", 1: "the data does not conform", 2: "usage or input error", 3: "a bug"}
+    for code, meaning in meanings.items():
+        assert re.search(rf"\*\*{code}\*\*\s+{meaning}", README), code

@@ -21,6 +21,12 @@ VOCAB_GRAPH = URIRef(ID + "vocab")
 INFERRED_GRAPH = URIRef(ID + "inferred")  # what HermiT infers, saved by validate --reason --save
 PROJECT_AGENT = URIRef(ID + "agent/peerkg")
 
+# Access to a study (DESIGN.md, "Access"): its graph says <study> pk:accessLevel pk:public or
+# pk:restricted; a graph that says neither is public.
+ACCESS_LEVEL = PK.accessLevel
+RESTRICTED = PK.restricted
+ACCESS_LEVELS = ("public", "restricted")
+
 PREFIXES = {
     "pk": str(PK),
     "oa": str(OA),
