@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import write  # noqa: E402
+from synthetic import QUOTES_PER_STUDY, write  # noqa: E402
 
 from peerkg.graph.loader import initialise  # noqa: E402
 from peerkg.graph.store import open_store  # noqa: E402
@@ -106,15 +106,16 @@ def prepare(scratch: Path, quotes: int | None) -> Path:
             initialise(store)
             path.write_bytes(store.dump())
     else:
-        write(path, quotes)
+        write(path, max(1, quotes // QUOTES_PER_STUDY), QUOTES_PER_STUDY)
     return path
 
 
 def bench(label: str, data: Path, queries: dict[str, str], runs: int) -> list[str]:
     scratch = data.parent
     served, local = scratch / "served", scratch / "local"
+    subprocess.run([str(Path(sys.executable).parent / "peerkg"), "--store", str(served), "load",
+                    str(data)], check=True, capture_output=True)  # checked, as a user's data is
     loader = ox.Store(str(served))
-    loader.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
     loader.optimize()
     triples = len(loader)
     del loader
@@ -190,7 +191,8 @@ def engine_url(server_pid: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quotes", type=int, default=68_000,
-                        help="quotes in the synthetic collection (about 15 triples each)")
+                        help="quotes in the synthetic collection (in studies of 320 quotes, "
+                             "about 30 triples a quote)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     named = {q.name: q.text for q in registry().values()
