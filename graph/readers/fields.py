@@ -3,7 +3,7 @@
 Readers of user-edited files must name the file, the line or row and the field of any error.
 :func:`read_yaml` returns mappings and lists that know the line of each entry, and
 :func:`read_csv` rows that know their row number; :class:`Field` turns either into an
-:class:`~peerkg.graph.errors.InputError` naming the place.
+:class:`~peerkg.graph.base.errors.InputError` naming the place.
 """
 
 import csv
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from peerkg.graph.errors import InputError
+from peerkg.graph.base.errors import InputError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
