@@ -21,10 +21,20 @@ from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, ope
 from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
 from peerkg.graph.viz.exports import export as export_view
 from peerkg.graph.viz.views import VIEWS, Filters, build
-from peerkg.queries import parse, registry, resolve
+from peerkg.queries import parse, registry, resolve, with_prefixes
+from peerkg.queries.filters import FILTERS
 
 QUERY_FORMATS = ["table", *(f.name for f in RESULT_FORMATS if f.name != "xml")]
 EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld"]
+
+
+def filter_options(command):
+    """Give ``command`` one option per filter of the filters table (peerkg.queries.filters)."""
+    for f in reversed(FILTERS.values()):
+        metavar = "WORDS" if f.cls is None else "LABEL|ID|IRI"
+        help_text = f"{f.help[:1].upper()}{f.help[1:]}."
+        command = click.option(f"--{f.name}", metavar=metavar, help=help_text)(command)
+    return command
 
 
 class Context:
@@ -123,7 +133,7 @@ def load(obj: Context, sources: tuple[Path, ...], graph: str | None) -> None:
 def query(obj: Context, name: str | None, expression: str | None, params: tuple[str, ...],
           fmt: str) -> None:
     """Run a named query (see the list without NAME), a SPARQL query in a .rq file, or one
-    given with -e.
+    given with -e (the project's prefixes pk:, rdfs:, skos:, oa:, prov: ... need no PREFIX).
 
     \b
     Examples:
@@ -138,7 +148,7 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
             args = " ".join(f"[{p.name}=…]" if p.optional else f"{p.name}=…" for p in q.params)
             click.echo(f"{q.name:28} {q.title}" + (f"  ({args})" if args else ""))
         return
-    named = parse(expression, "-e") if expression is not None else resolve(name)
+    named = parse(with_prefixes(expression), "-e") if expression is not None else resolve(name)
     values = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -208,12 +218,7 @@ def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> No
               help="The output format; default: from the file's suffix, else graphml.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write here, not to stdout (svg and png need a file).")
-@click.option("--study", metavar="ID|IRI", help="Only this study's quotes.")
-@click.option("--site", metavar="LABEL|ID", help="Only quotes from this site (e.g. London).")
-@click.option("--stakeholder", metavar="ID|IRI",
-              help="Only quotes from this stakeholder group (e.g. peer-worker).")
-@click.option("--construct", metavar="ID|IRI",
-              help="Only quotes bearing on this construct, and only that construct.")
+@filter_options
 @click.pass_obj
 def viz(obj: Context, view: str, fmt: str | None, output: Path | None, **filters: str | None) -> None:
     """Write a graph view: the theme structure (themes), the code co-occurrence network

@@ -5,11 +5,11 @@
   elements JSON (peerkg.graph.viz.exports.cytoscape); the co-occurrence view also carries
   ``analytics`` (peerkg.graph.viz.analytics.analyse).
 * ``GET /api/graph/analytics``: the analytics of the code co-occurrence graph alone.
-* ``GET /api/graph/facets``: the values each filter can take.
+* ``GET /api/graph/facets``: the values each entity filter can take, for pickers.
 
-Filters are query parameters: ``study``, ``site``, ``stakeholder``, ``construct`` (as for
-``peerkg viz``). A bad filter value or an unknown parameter answers 400 and an unknown view 404,
-in the one JSON error shape of peerkg.api.errors.
+Filters are query parameters, those of the filters table (peerkg.queries.filters, as for
+``peerkg viz``). A filter value that names nothing or an unknown parameter answers 400 and an
+unknown view 404, in the one JSON error shape of peerkg.api.errors.
 """
 
 from flask import Blueprint, abort, jsonify, render_template, request
@@ -18,10 +18,10 @@ from peerkg.api.store import get_store
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.viz.analytics import analyse
 from peerkg.graph.viz.exports import cytoscape
-from peerkg.graph.viz.views import VIEWS, Filters, build, cooccurrence_graph, facets
+from peerkg.graph.viz.views import VIEWS, Filters, build, cooccurrence_graph
+from peerkg.queries.filters import ENTITY_FILTERS, FILTERS, filter_values
 
 bp = Blueprint("graph_views", __name__)
-FILTERS = ("study", "site", "stakeholder", "construct")
 
 
 def _filters() -> Filters:
@@ -33,12 +33,13 @@ def _filters() -> Filters:
 
 @bp.get("/graph")
 def page():
-    return render_template("graph.html", views=VIEWS)
+    return render_template("graph.html", views=VIEWS,
+                           filters=[FILTERS[name] for name in ENTITY_FILTERS])
 
 
 @bp.get("/api/graph/facets")
-def filter_values():
-    return jsonify(facets(get_store()))
+def facets():
+    return jsonify(filter_values(get_store()))
 
 
 @bp.get("/api/graph/analytics")

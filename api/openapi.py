@@ -4,15 +4,11 @@ the description cannot drift from the queries; a test checks every ``/api`` rout
 """
 
 from peerkg.queries import registry
+from peerkg.queries.filters import FILTERS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 QUOTE_FILTERS = {
-    "construct": "a construct IRI or id, e.g. role-distinctiveness",
-    "site": "a site IRI or id, e.g. london",
-    "stakeholder": "a stakeholder group IRI or id, e.g. peer-worker",
-    "theme": "a theme IRI or id, e.g. who-becomes",
-    "study": "a study IRI or id, e.g. gillard2013",
-    "text": "words the quote contains (case-insensitive)",
+    **{f.name: f.help for f in FILTERS.values()},
     "limit": "page size, 1..500 (default 50)",
     "offset": "index of the first quote on the page (default 0)",
 }

@@ -11,10 +11,10 @@ from peerkg.api.records import named_rows, quote_page, theme_tree
 from peerkg.api.store import get_store
 from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, by_media_type
 from peerkg.graph.base.iris import ID, PK
+from peerkg.queries.filters import ENTITY_FILTERS, FILTERS, filter_values
 
 bp = Blueprint("pages", __name__)
 
-FACETS = ("study", "site", "stakeholder", "theme")
 
 
 @bp.app_template_filter("page")
@@ -36,12 +36,9 @@ def overview():
 @bp.get("/quotes")
 def quotes():
     """Quotes with the filters of /api/quotes, and choices for each filter drawn from the data."""
-    everything = named_rows("quote-search")
-    choices = {facet: sorted({(r[f"{facet}_iri"], r[f"{facet}_label"]) for r in everything
-                              if r[f"{facet}_iri"]}, key=lambda c: c[1]) for facet in FACETS}
-    choices["construct"] = [(r["construct"], r["label"]) for r in named_rows("constructs")]
-    return render_template("quotes.html", page=quote_page(request.args), choices=choices,
-                           args=request.args)
+    return render_template("quotes.html", page=quote_page(request.args),
+                           filters=[FILTERS[name] for name in ENTITY_FILTERS],
+                           choices=filter_values(get_store()), args=request.args)
 
 
 @bp.get("/id/<path:path>")

@@ -8,8 +8,8 @@ from werkzeug.exceptions import BadRequest
 from peerkg.api.store import get_store
 from peerkg.graph.store import Table
 from peerkg.queries import registry
+from peerkg.queries.filters import FILTERS
 
-QUOTE_FILTERS = ("construct", "site", "stakeholder", "theme", "study", "text")
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 
 
@@ -53,7 +53,7 @@ def theme_tree() -> list[dict]:
 def quote_page(args) -> dict:
     """Quotes matching the filters in ``args``, one page of them: ``total`` matches, and the
     page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes."""
-    filters = {k: args[k] for k in QUOTE_FILTERS if args.get(k)}
+    filters = {k: args[k] for k in FILTERS if args.get(k)}
     limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = _integer(args, "offset", 0, 0, None)
     rows = named_rows("quote-search", filters)

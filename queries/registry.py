@@ -6,11 +6,13 @@ A header is the file's leading comment lines::
     # description: What the query answers.
     # param: construct construct optional : what the parameter means
 
-A ``param`` line gives the name (a SPARQL variable without '?'), the type, ``optional`` or
-``required``, and a description. Types: ``iri``, ``string``, ``integer``, and the shared-id
-types ``construct``, ``stakeholder`` and ``study``, which take an id (``role-distinctiveness``)
-or a full IRI. Values are bound by the store's engine (see peerkg.graph.store), never formatted
-into the query text.
+A ``param`` line gives the name, the type, ``optional`` or ``required``, optionally ``->
+VARIABLE`` (the SPARQL variable it binds, without '?'; by default the name itself), and a
+description. Types: ``iri``, ``string``, ``integer``, and the entity types of the filters table
+(:mod:`peerkg.queries.filters`: ``study``, ``site``, ``stakeholder``, ``theme``,
+``construct``), which take a label, an id or an IRI and bind every entity the value names. A
+value that names nothing is an InputError naming it and the known values. Values are bound by
+the store's engine (see peerkg.graph.store), never formatted into the query text.
 """
 
 import re
@@ -22,25 +24,28 @@ from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
 from peerkg.graph.base.errors import InputError
-from peerkg.graph.base.iris import ID, shared, study_iri
+from peerkg.graph.base.iris import PREFIXES
 from peerkg.graph.store import Store, Table
+from peerkg.queries.filters import ENTITY_FILTERS, resolve_value
 
 HERE = Path(__file__).parent
-PARAM = re.compile(r"^(\w+)\s+(\w+)\s+(optional|required)\s*:\s*(.+)$")
-ID_TYPES = {
-    "construct": lambda v: shared("construct", v),
-    "stakeholder": lambda v: shared("stakeholder", v),
-    "study": study_iri,
-}
-TYPES = ("iri", "string", "integer", *ID_TYPES)
+PARAM = re.compile(r"^(\w+)\s+(\w+)\s+(optional|required)\s*(?:->\s*(\w+)\s*)?:\s*(.+)$")
+TYPES = ("iri", "string", "integer", *ENTITY_FILTERS)
 
 
 @dataclass(frozen=True)
 class Param:
+    """A query parameter: ``name`` as users give it, the SPARQL ``variable`` it binds."""
+
     name: str
     type: str
     optional: bool
     description: str
+    variable: str = ""
+
+    def __post_init__(self):
+        if not self.variable:
+            object.__setattr__(self, "variable", self.name)
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,15 @@ class NamedQuery:
     text: str
     params: tuple[Param, ...] = field(default=())
 
-    def bind(self, values: dict[str, str], store: Store | None = None) -> dict[str, Node]:
-        """Turn ``name -> text`` values into typed RDF terms for this query's parameters.
+    def bind(self, values: dict[str, str], store: Store) -> dict[str, Node | list[Node]]:
+        """Turn ``name -> text`` values into bindings of this query's variables: typed RDF
+        terms, or for an entity type the list of entities the value names in ``store``.
 
-        Raises InputError for an unknown parameter, a missing required one or a bad value; with
-        ``store``, also for a construct, stakeholder group or study id the store does not hold
-        (a typo would otherwise just give no rows).
+        Raises InputError for an unknown parameter, a missing required one, a bad value or an
+        entity value that names nothing in the store (a typo would otherwise give no rows). An
+        empty value counts as not given.
         """
+        values = {k: v for k, v in values.items() if v != ""}  # an empty form field: not given
         known = {p.name: p for p in self.params}
         for name in values:
             if name not in known:
@@ -68,12 +75,16 @@ class NamedQuery:
         missing = [p.name for p in self.params if not p.optional and p.name not in values]
         if missing:
             raise InputError(f"query '{self.name}' needs --param {missing[0]}=VALUE")
-        bindings = {name: _term(known[name], value) for name, value in values.items()}
-        for name, term in bindings.items():
-            kind = known[name].type
-            if store is not None and kind in ID_TYPES and not store.select(
-                    "SELECT ?p WHERE { ?s ?p ?o } LIMIT 1", {"s": term}).rows:
-                raise InputError(f"parameter '{name}': no {kind} {values[name]!r} in the store")
+        bindings = {}
+        for name, value in values.items():
+            param = known[name]
+            if param.type in ENTITY_FILTERS:
+                try:
+                    bindings[param.variable] = resolve_value(store, param.type, value)
+                except InputError as e:
+                    raise InputError(f"parameter '{name}': {e}") from None
+            else:
+                bindings[param.variable] = _term(param, value)
         return bindings
 
     def run(self, store: Store, values: dict[str, str] | None = None) -> Table:
@@ -89,10 +100,16 @@ def _term(param: Param, value: str) -> Node:
         return Literal(value)
     if re.match(r"^https?://", value):
         return URIRef(value)
-    if param.type in ID_TYPES and re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
-        return ID_TYPES[param.type](value)
-    expected = "an IRI" if param.type == "iri" else f"a {param.type} id or an IRI under {ID}"
-    raise InputError(f"parameter '{param.name}' must be {expected}, not {value!r}")
+    raise InputError(f"parameter '{param.name}' must be an IRI, not {value!r}")
+
+
+def with_prefixes(text: str) -> str:
+    """``text`` with PREFIX declarations for the project's prefixes (pk:, rdfs:, skos:, ...,
+    see peerkg.graph.base.iris.PREFIXES) that it uses without declaring."""
+    missing = [f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()
+               if re.search(rf"(?<![\w:]){p}:", text)
+               and not re.search(rf"PREFIX\s+{p}:", text, re.IGNORECASE)]
+    return "\n".join([*missing, text])
 
 
 def parse(text: str, name: str, source: str = "") -> NamedQuery:
@@ -110,11 +127,13 @@ def parse(text: str, name: str, source: str = "") -> NamedQuery:
             match = PARAM.match(value)
             if not match or match[2] not in TYPES:
                 raise InputError(
-                    f"malformed parameter; expected 'NAME TYPE optional|required : description'"
+                    f"malformed parameter; expected 'NAME TYPE optional|required [-> VARIABLE] :"
+                    f" description'"
                     f" with TYPE one of {', '.join(TYPES)}",
                     f"{source or name}, line {number}",
                 )
-            params.append(Param(match[1], match[2], match[3] == "optional", match[4]))
+            params.append(Param(match[1], match[2], match[3] == "optional", match[5],
+                                match[4] or ""))
         else:
             header[key] = value
     return NamedQuery(name, header.get("title", name), header.get("description", ""), text,

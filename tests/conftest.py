@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from peerkg.api.app import create_app
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
-from peerkg.graph.store.engine import free_port
+from peerkg.graph.store.engine import Engine, free_port
 from peerkg.graph.store.settings import EndpointSettings
 
 from . import virtuoso as private_virtuoso
@@ -73,15 +73,27 @@ def embedded(tmp_path):
         yield store
 
 
-def _oxigraph(location: Path, *options: str):
-    """A real Oxigraph server (from the oxigraph PyPI package) on ``location`` and a free
-    loopback port; yields its base URL."""
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (from the oxigraph PyPI package) on a free loopback port, started
+    by the same Engine class ``peerkg serve`` uses, with the union of named graphs as its
+    default graph; one for the whole run (``endpoint`` empties it for each test). Yields its
+    base URL."""
+    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None)
+    engine.start()
+    yield engine.url
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_no_union(tmp_path_factory):
+    """An Oxigraph server whose default graph is its own, not the union of the named graphs;
+    one for the whole run. Yields its base URL."""
     port = free_port()
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", *options],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+        [binary, "serve", "--location", str(tmp_path_factory.mktemp("no-union") / "store"),
+         "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + "/query?query=ASK%7B%7D")
@@ -92,25 +104,23 @@ def _oxigraph(location: Path, *options: str):
 
 
 @pytest.fixture
-def oxigraph_server(tmp_path):
-    """A real Oxigraph server with the union of named graphs as its default graph."""
-    yield from _oxigraph(tmp_path / "oxigraph", "--union-default-graph")
-
-
-@pytest.fixture
 def endpoint(oxigraph_server):
     """An empty endpoint store speaking SPARQL protocol to a real Oxigraph server."""
-    return EndpointStore(oxigraph_server, settings=EndpointSettings())
+    store = EndpointStore(oxigraph_server, settings=EndpointSettings())
+    store.update("CLEAR ALL")
+    yield store
+    store.close()
 
 
 @pytest.fixture
-def endpoint_no_union(tmp_path):
-    """An empty endpoint store on an Oxigraph server whose default graph is its own (not the
-    union): the store must name the graphs in every query (the fallback for such engines)."""
-    for url in _oxigraph(tmp_path / "oxigraph"):
-        store = EndpointStore(url, settings=EndpointSettings())
-        assert not store.profile.union_default_graph
-        yield store
+def endpoint_no_union(oxigraph_no_union):
+    """An empty endpoint store on an Oxigraph server whose default graph is not the union: the
+    store must name the graphs in every query (its fallback for such engines)."""
+    store = EndpointStore(oxigraph_no_union, settings=EndpointSettings())
+    assert not store.profile.union_default_graph
+    store.update("CLEAR ALL")
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")
@@ -142,10 +152,32 @@ def any_store(request):
 
 
 @pytest.fixture(scope="session")
-def loaded(tmp_path_factory):
-    """A session-wide embedded store with the ontology and the bundled study (read-only use)."""
-    store = open_store(str(tmp_path_factory.mktemp("loaded") / "store"))
-    initialise(store)
+def initialised(tmp_path_factory) -> Path:
+    """A closed store directory holding the ontology, the vocabulary and the bundled studies,
+    initialised once per run; tests get copies of it (:func:`store_dir`, :func:`loaded`)."""
+    location = tmp_path_factory.mktemp("initialised") / "store"
+    with open_store(str(location)) as store:
+        initialise(store)
+    return location
+
+
+@pytest.fixture
+def store_dir(initialised, tmp_path) -> str:
+    """A fresh copy of the initialised store directory, for one test to change."""
+    return str(shutil.copytree(initialised, tmp_path / "store"))
+
+
+@pytest.fixture
+def initialised_store(store_dir):
+    """An open embedded store on a fresh copy of the initialised store."""
+    with open_store(store_dir) as store:
+        yield store
+
+
+@pytest.fixture(scope="session")
+def loaded(initialised, tmp_path_factory):
+    """A session-wide embedded store with the ontology and the bundled studies (read-only use)."""
+    store = open_store(str(shutil.copytree(initialised, tmp_path_factory.mktemp("loaded") / "store")))
     yield store
     store.close()
 
@@ -167,27 +199,37 @@ def app_server(loaded):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def open_page(app_server):
-    """Open a path of :func:`app_server` in Debian's headless Chromium (driven by Playwright).
-
-    The page records in ``page.problems`` every console error, page error, failed request and
-    request to anywhere but the server (nothing may come from a CDN)."""
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright, once per test run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
-        def open_(path: str):
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.problems = []
-            page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-            page.on("pageerror", lambda e: page.problems.append(str(e)))
-            page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
-            page.on("request", lambda r: r.url.startswith((app_server, "blob:", "data:"))
-                    or page.problems.append(f"off-site: {r.url}"))
-            page.goto(app_server + path)
-            return page
 
-        yield open_
-        browser.close()
+@pytest.fixture
+def open_page(app_server, browser):
+    """Open a path of :func:`app_server` in a new page of :func:`browser`.
+
+    The page records in ``page.problems`` every console error, page error, failed request and
+    request to anywhere but the server (nothing may come from a CDN)."""
+    pages = []
+
+    def open_(path: str):
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        pages.append(page)
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url}"))
+        page.on("request", lambda r: r.url.startswith((app_server, "blob:", "data:"))
+                or page.problems.append(f"off-site: {r.url}"))
+        page.goto(app_server + path)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()

@@ -60,7 +60,7 @@ def test_quotes_filters_and_paging(client):
     for q in combined["quotes"]:
         assert q["stakeholder_label"] == "Peer Worker"
         assert ID + "construct/role-distinctiveness" in q["constructs"]
-        assert "the" in q["quote_text"].lower()
+        assert "the" in q["text"].lower()
     page = client.get("/api/quotes?limit=10&offset=50").json
     assert [q["quote"] for q in page["quotes"]] == [q["quote"] for q in everything["quotes"][50:]]
     assert client.get("/api/quotes?theme=who-becomes&study=gillard2013").json["total"] > 0
@@ -100,7 +100,7 @@ def test_openapi_describes_every_api_route(app, client):
 ERRORS = [
     ("GET", "/api/queries/nope", 404, "no named query 'nope'"),
     ("GET", "/api/queries/quotes?nope=1", 400, "has no parameter 'nope'"),
-    ("GET", "/api/queries/quotes-by-construct?construct=not%20an%20id", 400, "must be a construct"),
+    ("GET", "/api/queries/quotes-by-construct?construct=not%20an%20id", 400, "no construct 'not an id'"),
     ("GET", "/api/quotes?limit=0", 400, "'limit' must be an integer"),
     ("GET", "/api/quotes?offset=-1", 400, "'offset' must be an integer"),
     ("GET", "/api/nowhere", 404, "not found"),

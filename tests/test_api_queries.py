@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from peerkg.graph.base.errors import InputError
 from peerkg.graph.base.iris import ID
 from peerkg.graph.loader import load
 from peerkg.queries import registry
@@ -28,11 +29,23 @@ def mini(any_store):
     ({"study": "mini", "text": "ONE OF US"}, ["q4"]),
     ({"quote": ID + "mini/quote/q2"}, ["q2"]),
     ({"site": "east", "stakeholder": "manager"}, ["q1"]),
-    ({"site": "nowhere"}, []),
+    ({"site": "East", "stakeholder": "Peer Worker"}, ["q2"]),
+    ({"site": "EAST", "theme": "Who am I?"}, []),
 ])
 def test_quote_search_filters(mini, params, quotes):
     table = registry()["quote-search"].run(mini, params)
     assert [str(row[0]).rsplit("/", 1)[1] for row in table.rows] == quotes
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"site": "nowhere"}, "parameter 'site': no site 'nowhere' in the store (known: East, West)"),
+    ({"stakeholder": "peer workers"}, "no stakeholder group 'peer workers' in the store (known: "),
+    ({"theme": "joining team"}, "no theme 'joining team' in the store (known: Joining the team, Who am I?)"),
+])
+def test_a_filter_value_that_names_nothing_is_an_error_listing_the_known_ones(mini, params, message):
+    with pytest.raises(InputError) as error:
+        registry()["quote-search"].run(mini, params)
+    assert message in str(error.value)
 
 
 def test_entity_links_both_directions(mini):

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from peerkg.graph.base.errors import InputError, NotConforming
-from peerkg.graph.loader import initialise, load
+from peerkg.graph.loader import load
 
 from .conftest import STUDY
 
@@ -18,9 +18,8 @@ def package(tmp_path):
 
 
 @pytest.fixture
-def store(embedded):
-    initialise(embedded)
-    return embedded
+def store(initialised_store):
+    return initialised_store
 
 
 def edit(path, old, new, count=1):

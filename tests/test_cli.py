@@ -16,14 +16,24 @@ from .conftest import STUDY
 
 
 @pytest.fixture
-def run(tmp_path):
-    store = str(tmp_path / "store")
-
+def run(store_dir):
+    """Run peerkg on a fresh copy of an initialised store."""
     def invoke(*args):
-        return CliRunner().invoke(cli, ["--store", store, *args], catch_exceptions=False)
+        return CliRunner().invoke(cli, ["--store", store_dir, *args], catch_exceptions=False)
 
-    assert invoke("init").exit_code == 0
     return invoke
+
+
+def test_init_loads_the_ontology_vocabulary_and_bundled_studies(tmp_path):
+    store = str(tmp_path / "store")
+    result = CliRunner().invoke(cli, ["--store", store, "init"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "https://w3id.org/peerkg/id/gillard2013: " in result.stdout
+    assert f"Store: {store}" in result.stdout
+    count = CliRunner().invoke(cli, ["--store", store, "query", "-e",
+                                     "SELECT (COUNT(*) AS ?n) WHERE { ?q a <https://w3id.org/peerkg/ontology#Quote> }",
+                                     "--format", "csv"])
+    assert count.stdout.split() == ["n", "53"]
 
 
 def test_query_quotes_csv(run):
@@ -62,9 +72,21 @@ def test_query_from_a_file(run, tmp_path):
     assert run("query", str(path), "--format", "csv").stdout.splitlines() == ["n", "53"]
 
 
+def test_query_inline_sparql(run):
+    """-e takes the query text; the project's prefixes need no declaration."""
+    result = run("query", "-e", "SELECT ?site (COUNT(?q) AS ?n) WHERE { ?q a pk:Quote ; pk:atSite/rdfs:label ?site } "
+                 "GROUP BY ?site ORDER BY ?site", "--format", "csv")
+    assert result.stdout.splitlines() == ["site,n", "London,31", "North,12", "South,10"]
+    declared = run("query", "-e", "PREFIX pk: <urn:not-the-ontology#> SELECT * WHERE { ?q a pk:Quote }")
+    assert declared.exit_code == 0 and declared.stdout.splitlines()[2:] == []
+    broken = run("query", "-e", "SELECT * WHERE { ?s ?p }")
+    assert broken.exit_code == 2 and "SPARQL query syntax error" in broken.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["query", "quotes", "-e", "SELECT * WHERE {}"], "give a query NAME or FILE.rq, or -e SPARQL, not both"),
         (["query", "no-such-query"], "no named query 'no-such-query'"),
         (["query", "quotes", "--param", "x"], "expected NAME=VALUE"),
         (["query", "quotes", "--param", "x=1"], "query 'quotes' has no parameter 'x'"),

@@ -10,7 +10,7 @@ from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve
 
 DATA = Path(__file__).parent / "data"
-CONCATENATED = {"names", "reference", "themes"}
+CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " "}  # separators
 
 
 def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
@@ -22,7 +22,7 @@ def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
 def normalise(columns, rows):
     def cell(column, value):
         if column in CONCATENATED:
-            return tuple(sorted(v for v in value.split(", " if column == "names" else "; ") if v))
+            return tuple(sorted(v for v in value.split(CONCATENATED[column]) if v))
         return value
 
     return [tuple(cell(c, v) for c, v in zip(columns, row, strict=True)) for row in rows]
@@ -84,8 +84,8 @@ def test_stakeholder_parameters_swap_the_groups(mini):
     ("params", "message"),
     [
         ({"nope": "x"}, "has no parameter 'nope' (it takes: construct)"),
-        ({"construct": "Not An Id"}, "must be a construct id or an IRI"),
-        ({"construct": "http://bad iri"}, "not a valid IRI"),
+        ({"construct": "Not An Id"}, "parameter 'construct': no construct 'Not An Id' in the store (known: "),
+        ({"construct": "http://bad iri"}, "no construct 'http://bad iri'"),
         ({"construct": "role-distinctivness"}, "parameter 'construct': no construct 'role-distinctivness' in the store"),
     ],
 )

@@ -5,7 +5,7 @@
 
 (function () {
   const IRI_BASE = "https://w3id.org/peerkg";
-  const FILTERS = ["study", "site", "stakeholder", "construct"];
+  const FILTERS = [...document.querySelectorAll("[data-filter]")].map((el) => el.dataset.filter);
   const KIND_NAMES = {theme: "Theme", category: "Category", code: "Code", construct: "Construct",
                       reference: "Work cited", study: "Study"};
   const PLURALS = {theme: "themes", category: "categories", code: "codes", construct: "constructs",

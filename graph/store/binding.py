@@ -6,7 +6,7 @@ of typed RDF terms opens the query's WHERE group, on every backend alike (pyoxig
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -24,15 +24,22 @@ def iri(term) -> str:
     return value
 
 
-def with_values(query: str, bindings: Mapping[str, Node]) -> str:
-    """Pre-bind variables as pyoxigraph's substitutions do: a one-row VALUES block of RDF terms
-    placed first in the query's top-level WHERE group, so later BINDs and filters see it."""
-    names = " ".join(f"?{k}" for k in bindings)
-    terms = " ".join(
-        f"<{iri(v)}>" if isinstance(v, URIRef) else v.n3() for v in bindings.values()
-    )
+def term(value: Node) -> str:
+    """An RDF term as SPARQL text (an IRI checked by :func:`iri`)."""
+    return f"<{iri(value)}>" if isinstance(value, URIRef) else value.n3()
+
+
+def with_values(query: str, bindings: Mapping[str, Node | Sequence[Node]]) -> str:
+    """Pre-bind variables as pyoxigraph's substitutions do: a VALUES block of RDF terms per
+    variable (one term, or several: the variable then takes each in turn), placed first in the
+    query's top-level WHERE group, so later BINDs and filters see them."""
+    blocks = []
+    for name, values in bindings.items():
+        terms = values if isinstance(values, list | tuple) else [values]
+        blocks.append(f"VALUES ?{name} {{ {' '.join(term(v) for v in terms)} }}")
+    blocks = " ".join(blocks)
     body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
     match = _WHERE.search(body)
     if not match:
         raise QueryError("parameters need a query with a WHERE clause")
-    return f"{body[: match.end()]} VALUES ({names}) {{ ({terms}) }}{body[match.end():]}"
+    return f"{body[: match.end()]} {blocks}{body[match.end():]}"

@@ -35,15 +35,17 @@ VIEWS = ("themes", "cooccurrence", "constructs")
 
 @dataclass(frozen=True)
 class Filters:
-    """Which quotes a view is built from. Each value is what the named queries' parameters take:
-    ``study`` an id or IRI, ``site`` a label or id (in any study), ``stakeholder`` an id or IRI,
-    ``construct`` an id or IRI (only quotes bearing on it, and only that construct is shown).
+    """Which quotes a view is built from: one field per filter of the filters table
+    (peerkg.queries.filters), each taking what that filter takes (a label, id or IRI; words for
+    ``text``). ``construct`` keeps the quotes bearing on it, and shows only that construct.
     ``None`` means no restriction."""
 
     study: str | None = None
     site: str | None = None
     stakeholder: str | None = None
+    theme: str | None = None
     construct: str | None = None
+    text: str | None = None
 
     def applied(self) -> dict[str, str]:
         return {k: v for k, v in asdict(self).items() if v}
@@ -246,18 +248,3 @@ def short_reference(label: str) -> str:
         return label
     number, first, others, year = match.groups()
     return f"{number} {first}{' et al.' if others else ''} ({year})"
-
-
-def facets(store: Store) -> dict[str, list[dict[str, str]]]:
-    """The values each filter can take in the store, for pickers: ``{"study": [{"value",
-    "label"}], "site": [...], "stakeholder": [...], "construct": [...]}``, sorted by label. Sites
-    are given by label, which selects that site in every study."""
-    data = _Data(store, Filters())
-    found = {
-        "study": {(q.study, q.study_label) for q in data.quotes},
-        "site": {(q.site, q.site) for q in data.quotes},
-        "stakeholder": {(q.stakeholder_iri, q.stakeholder) for q in data.quotes},
-        "construct": set(data.construct_labels.items()),
-    }
-    return {key: [{"value": v, "label": label} for v, label in sorted(pairs, key=lambda p: p[1])]
-            for key, pairs in found.items()}
