@@ -48,7 +48,7 @@ Charset = UTF-8
 
 [SPARQL]
 ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 600
+MaxQueryExecutionTime = {max_seconds}
 MaxQueryCostEstimationTime = 3600
 """
 
@@ -61,11 +61,12 @@ class Virtuoso:
     """A Virtuoso server process on ``directory``; :meth:`start` it, then speak to :attr:`url`
     (its ``/sparql`` endpoint) with :attr:`settings` (user ``peerkg`` and its password)."""
 
-    def __init__(self, directory: Path, max_rows: int = 10_000_000, buffers: int = 10_000):
+    def __init__(self, directory: Path, max_rows: int = 10_000_000, buffers: int = 10_000,
+                 max_seconds: int = 60):
         self.directory = Path(directory)
         self.sql_port, self.http_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}/sparql"
-        self.max_rows, self.buffers = max_rows, buffers
+        self.max_rows, self.buffers, self.max_seconds = max_rows, buffers, max_seconds
         self.settings = EndpointSettings(user="peerkg", password=secrets.token_hex(12),
                                          engine=None)
         self.process: subprocess.Popen | None = None
@@ -77,6 +78,7 @@ class Virtuoso:
         ini = self.directory / "virtuoso.ini"
         ini.write_text(INI.format(d=self.directory, sql=self.sql_port, http=self.http_port,
                                   max_rows=self.max_rows, buffers=self.buffers,
+                                  max_seconds=self.max_seconds,
                                   dirty=self.buffers * 3 // 4), encoding="utf-8")
         self.process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=self.directory,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

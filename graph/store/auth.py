@@ -111,7 +111,9 @@ class Authenticator:
             raise StoreError(f"{url} asks for {', '.join(challenges) or 'an unnamed'} "
                              "authentication, which peerkg cannot do")
 
-    def _digest_answer(self, method: str, path: str, count: int) -> str:
+    def _digest_answer(self, method: str, path: str, count: int, cnonce: str | None = None) -> str:
+        """The Digest ``Authorization`` value (RFC 7616, section 3.4) for the known challenge;
+        ``cnonce`` is the client's nonce (random unless given)."""
         d = self._digest
         algorithm = d.get("algorithm", "MD5")
         digest = _HASHES[algorithm.upper().removesuffix("-SESS")]
@@ -119,7 +121,7 @@ class Authenticator:
         def h(text: str) -> str:
             return digest(text.encode()).hexdigest()
 
-        cnonce, nc = secrets.token_hex(8), f"{count:08x}"
+        cnonce, nc = cnonce or secrets.token_hex(8), f"{count:08x}"
         ha1 = h(f"{self.user}:{d.get('realm', '')}:{self._password}")
         if algorithm.upper().endswith("-SESS"):
             ha1 = h(f"{ha1}:{d['nonce']}:{cnonce}")

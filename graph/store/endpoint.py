@@ -4,6 +4,7 @@ Engine differences (Virtuoso's among them) are met here and in :mod:`.engines`, 
 queries; where updates go and the credentials an endpoint asks for come from :mod:`.settings`.
 """
 
+import contextlib
 import http.client
 import json
 import re
@@ -18,10 +19,10 @@ from rdflib.term import Node
 
 from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.base.formats import SPARQL_JSON
-from peerkg.graph.store.arithmetic import decimal_division
 from peerkg.graph.store.auth import Authenticator
 from peerkg.graph.store.base import QueryTimeout, Response, ResultTooLarge, Store, Table
-from peerkg.graph.store.binding import iri, with_values
+from peerkg.graph.store.binding import iri, values_block, with_values
+from peerkg.graph.store.dialect import decimal_division, uses_exists, values_at_end
 from peerkg.graph.store.engines import (
     Profile,
     check_answer,
@@ -34,7 +35,7 @@ from peerkg.graph.store.engines import (
 from peerkg.graph.store.settings import EndpointSettings, endpoint_settings
 
 STAGING = "https://w3id.org/peerkg/staging/"
-NO_GRAPH = "urn:peerkg:no-graph"  # the default graph of a store with no graphs at all
+NO_GRAPH = "urn:peerkg:no-graph"  # the dataset of a store with no graphs at all
 _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?(<|\w*:)", re.IGNORECASE)
 
 
@@ -225,7 +226,8 @@ class EndpointStore(Store):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            connection.sock.settimeout(remaining)
+            if connection.sock is not None:  # None once a closing server's answer is all read
+                connection.sock.settimeout(remaining)
         return b"".join(parts)
 
     def _connection(self, target) -> http.client.HTTPConnection:
@@ -266,7 +268,7 @@ class EndpointStore(Store):
         own = [(k, v) for k, vs in dataset.items() for v in vs]
         fields += own or self._dataset_for(query)
         if profile.timeout_param:
-            fields.append((profile.timeout_param, str(max(1, round(self.timeout * 1000)))))
+            fields.append((profile.timeout_param, str(max(1, round(self.timeout * 750)))))
         return fields
 
     def _dataset_for(self, query: str) -> list[tuple[str, str]]:
@@ -275,9 +277,7 @@ class EndpointStore(Store):
         NAMED, or where the engine's default graph will do."""
         if not self.profile.names_graphs or _FROM.search(query):
             return []
-        graphs = self._named_graphs()
-        if not graphs:
-            return [("default-graph-uri", NO_GRAPH)]
+        graphs = self._named_graphs() or [NO_GRAPH]
         return [(k, g) for k in ("default-graph-uri", "named-graph-uri") for g in graphs]
 
     def _named_graphs(self) -> list[str]:
@@ -290,7 +290,9 @@ class EndpointStore(Store):
         return sorted(g for g in names if g not in hidden)
 
     def _post_query(self, query: str, accept: str, bindings=None) -> bytes:
-        if bindings:
+        if bindings and not self.profile.exists_sees_values and uses_exists(query):
+            query = values_at_end(query, values_block(bindings), list(bindings))
+        elif bindings:
             query = with_values(query, bindings)
         return self._checked(self.query_url, self._query_fields(query, {}), accept)
 
@@ -335,7 +337,9 @@ class EndpointStore(Store):
             for name, stage in staged.items():
                 self._put(stage, graphs[name].serialize(format="nt", encoding="utf-8"))
         except BaseException:
-            if staged:
+            # the first failure is the one to report (if this one fails too, the staging
+            # graphs stay, under https://w3id.org/peerkg/staging/)
+            with contextlib.suppress(StoreError):
                 self.update(" ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staged.values()))
             raise
         for name in graphs:

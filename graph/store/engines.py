@@ -20,7 +20,9 @@ that matter to peerkg, each met here:
   Store Protocol loader renames them ``nodeID://...``: blank nodes are replaced by stable
   skolem IRIs (:func:`skolemise`), turned back into blank nodes when read;
 - it divides integers as integers (``2 / 3`` is 0): queries are rewritten by
-  :func:`.arithmetic.decimal_division` so that it divides decimals;
+  :func:`.dialect.decimal_division` so that it divides decimals;
+- it cannot compile a FILTER EXISTS over a variable bound before it by VALUES or BIND: for a
+  query with EXISTS, parameters go last in the WHERE group (:func:`.dialect.values_at_end`);
 - it reads ``"74"^^xsd:decimal`` as an integer (written as ``"74.0"``, it stays a decimal);
   it stores ``"abc"^^xsd:integer`` as 0, a NUL as a space, a relative IRI resolved against
   the graph's name, and an IRI over about 1,880 bytes cut short: all refused here instead;
@@ -69,7 +71,9 @@ class Profile:
     graph_store: str | None = None  # path of the Graph Store Protocol, for staged loads
     update_path: str | None = None  # path of SPARQL Update, if not the generic guess
     timeout_param: str | None = None  # request parameter for a server-side limit, in ms
+    # (sent as 75% of the store's timeout, so that the engine's answer comes first)
     integer_division: bool = False  # 2 / 3 is 0 (queries are rewritten to divide decimals)
+    exists_sees_values: bool = True  # else parameters go last where a query has EXISTS
 
     @property
     def virtuoso(self) -> bool:
@@ -103,6 +107,7 @@ def detect(server: str, description: Graph | None, settings: EndpointSettings) -
     authenticated = settings.user is not None
     return replace(profile, hidden_graphs=own + settings.hidden_graphs, atomic_updates=False,
                    blank_nodes=False, timeout_param="timeout", integer_division=True,
+                   exists_sees_values=False,
                    graph_store="/sparql-graph-crud-auth" if authenticated else "/sparql-graph-crud",
                    update_path="/sparql-auth" if authenticated else "/sparql")
 
@@ -214,12 +219,13 @@ def failure_message(profile: Profile, body: bytes) -> str:
     if page := re.search(r"<xmp>(.*?)</xmp>", message, re.S):  # Virtuoso's HTML error pages
         message = page[1]
     message = message.strip()[:2000]
-    if profile.virtuoso and "SR186" in message:
+    if profile.virtuoso and "SECURITY" in message:
         message += (" (updates on Virtuoso need a user with the SPARQL_UPDATE role: set "
                     "PEERKG_STORE_USER and PEERKG_STORE_PASSWORD)")
     return message
 
 
 def timed_out(profile: Profile, body: bytes) -> bool:
-    """True if an error answer says the engine stopped the request at its time limit."""
-    return profile.virtuoso and b"SR171" in body
+    """True if an error answer says the engine stopped the request at its time limit, or would
+    not start it because it estimates that it would run past it."""
+    return profile.virtuoso and (b"SR171" in body or b"estimated execution time" in body)
