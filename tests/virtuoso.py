@@ -37,6 +37,7 @@ CheckpointInterval = 60
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 DirsAllowed = .
+{parameters}
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}
@@ -62,11 +63,12 @@ class Virtuoso:
     (its ``/sparql`` endpoint) with :attr:`settings` (user ``peerkg`` and its password)."""
 
     def __init__(self, directory: Path, max_rows: int = 10_000_000, buffers: int = 10_000,
-                 max_seconds: int = 60):
+                 max_seconds: int = 60, parameters: dict[str, object] | None = None):
         self.directory = Path(directory)
         self.sql_port, self.http_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}/sparql"
         self.max_rows, self.buffers, self.max_seconds = max_rows, buffers, max_seconds
+        self.parameters = parameters or {}  # more lines for [Parameters], e.g. optimiser limits
         self.settings = EndpointSettings(user="peerkg", password=secrets.token_hex(12),
                                          engine=None)
         self.process: subprocess.Popen | None = None
@@ -79,6 +81,7 @@ class Virtuoso:
         ini.write_text(INI.format(d=self.directory, sql=self.sql_port, http=self.http_port,
                                   max_rows=self.max_rows, buffers=self.buffers,
                                   max_seconds=self.max_seconds,
+                                  parameters="\n".join(f"{k} = {v}" for k, v in self.parameters.items()),
                                   dirty=self.buffers * 3 // 4), encoding="utf-8")
         self.process = subprocess.Popen(["virtuoso-t", "-f", "-c", str(ini)], cwd=self.directory,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

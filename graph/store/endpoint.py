@@ -101,6 +101,7 @@ class EndpointStore(Store):
     CANCELLED = b"The SPARQL operation has been cancelled"
     CHUNK = 1 << 16
     PRIME = 1 << 16  # a body this large is sent only once the server's challenge is known
+    GRAPHS_TTL = 2.0  # seconds the list of graphs named in queries is reused (see _dataset_for)
 
     def __init__(self, url: str, timeout: float = 300,
                  on_timeout: Callable[[], None] | None = None,
@@ -120,6 +121,7 @@ class EndpointStore(Store):
             self._auth = Authenticator(self.settings.user, self.settings.password,
                                        self.settings.token, target.scheme, target.hostname or "")
         self._profile: Profile | None = None
+        self._listed: tuple[float, list[str]] | None = None
         self._local = threading.local()
 
     @property
@@ -274,10 +276,17 @@ class EndpointStore(Store):
     def _dataset_for(self, query: str) -> list[tuple[str, str]]:
         """Protocol dataset fields naming every graph, for an engine whose default graph is
         not the union or holds graphs of its own; none for a query with its own FROM or FROM
-        NAMED, or where the engine's default graph will do."""
+        NAMED, or where the engine's default graph will do.
+
+        The list of graphs is asked for at most every :attr:`GRAPHS_TTL` seconds, and after
+        each write through this store: a graph another process adds is seen within that time.
+        """
         if not self.profile.names_graphs or _FROM.search(query):
             return []
-        graphs = self._named_graphs() or [NO_GRAPH]
+        listed = self._listed
+        if listed is None or time.monotonic() - listed[0] > self.GRAPHS_TTL:
+            listed = self._listed = (time.monotonic(), self._named_graphs())
+        graphs = listed[1] or [NO_GRAPH]
         return [(k, g) for k in ("default-graph-uri", "named-graph-uri") for g in graphs]
 
     def _named_graphs(self) -> list[str]:
@@ -310,15 +319,20 @@ class EndpointStore(Store):
     def update(self, update):
         """Run a SPARQL Update; one transaction only where :attr:`profile` says
         ``atomic_updates`` (not on Virtuoso, which commits each operation on its own)."""
-        self._checked(self.update_url, [("update", update)])
+        try:
+            self._checked(self.update_url, [("update", update)])
+        finally:
+            self._listed = None
 
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
-        if operation == "update":
-            url, fields = self.update_url, [(operation, text)]
-            fields += [(k, v) for k, vs in dataset.items() for v in vs]
-        else:
-            url, fields = self.query_url, self._query_fields(text, dataset)
-        return self._exchange(url, fields, f"{result_type}, {graph_type}", max_bytes)
+        accept = f"{result_type}, {graph_type}"
+        if operation != "update":
+            return self._exchange(self.query_url, self._query_fields(text, dataset), accept, max_bytes)
+        fields = [(operation, text)] + [(k, v) for k, vs in dataset.items() for v in vs]
+        try:
+            return self._exchange(self.update_url, fields, accept, max_bytes)
+        finally:
+            self._listed = None
 
     def replace_graphs(self, graphs):
         """See :meth:`Store.replace_graphs`. On an engine whose update requests are not atomic,
@@ -352,6 +366,7 @@ class EndpointStore(Store):
         """Replace ``graph`` with the N-Triples ``data`` by the Graph Store Protocol."""
         url = (self._root + self.profile.graph_store + "?"
                + urllib.parse.urlencode({"graph-uri": graph}))
+        self._listed = None
         status, _, body, _ = self._send("PUT", url, data, {"Content-Type": "text/turtle"})
         if status >= 300:
             raise StoreError(f"the endpoint refused to store a graph ({status}): "
