@@ -17,6 +17,7 @@ from peerkg.graph import loader
 from peerkg.graph.base.errors import PeerkgError
 from peerkg.graph.base.formats import RDF_FORMATS, RESULT_FORMATS, by_name
 from peerkg.graph.base.iris import INFERRED_GRAPH, PREFIXES
+from peerkg.graph.exporting import export_sssom
 from peerkg.graph.store import MEMORY, Store, default_location, is_endpoint, open_store, store_location
 from peerkg.graph.viz.exports import FORMATS as VIZ_FORMATS
 from peerkg.graph.viz.exports import export as export_view
@@ -25,7 +26,7 @@ from peerkg.queries import parse, registry, resolve, with_prefixes
 from peerkg.queries.filters import FILTERS
 
 QUERY_FORMATS = ["table", *(f.name for f in RESULT_FORMATS if f.name != "xml")]
-EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld"]
+EXPORT_FORMATS = ["trig", "nquads", "turtle", "jsonld", "sssom"]
 
 
 def filter_options(command):
@@ -110,7 +111,8 @@ def init(obj: Context) -> None:
 @click.option("--graph", metavar="IRI", help="The named graph a Turtle, N-Triples or RDF/XML file replaces.")
 @click.pass_obj
 def load(obj: Context, sources: tuple[Path, ...], graph: str | None) -> None:
-    """Load study packages (folders) or RDF files (.trig .nq .jsonld; .ttl .nt .rdf with --graph).
+    """Load study packages (folders), SSSOM mapping tables (.sssom.tsv) or RDF files (.trig .nq
+    .jsonld; .ttl .nt .rdf with --graph).
 
     Everything is read and checked (SHACL) first, then each graph is replaced in one
     transaction: on any error the store is left as it was."""
@@ -202,12 +204,18 @@ def validate(obj: Context, sources: tuple[Path, ...], reason: bool, save: bool) 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="trig",
               show_default=True, help="trig, nquads and jsonld keep the named graphs; turtle "
-                                      "merges them unless --graph picks one.")
-@click.option("--graph", metavar="IRI", help="Export only this named graph.")
+                                      "merges them unless --graph picks one; sssom writes the "
+                                      "cross-study mappings as an SSSOM table.")
+@click.option("--graph", metavar="IRI", help="Export only this named graph (for sssom: this "
+                                             "mapping set).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here, not to stdout.")
 @click.pass_obj
 def export(obj: Context, fmt: str, graph: str | None, output: Path | None) -> None:
-    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD."""
+    """Write the store's graphs (or one of them) as TriG, N-Quads, Turtle or JSON-LD, or its
+    mappings as SSSOM TSV."""
+    if fmt == "sssom":
+        emit(export_sssom(obj.store(), graph), output)
+        return
     media_type = next(f.media_type for f in RDF_FORMATS if f.name == fmt)
     emit(obj.store().export(media_type, graph, PREFIXES), output)
 

@@ -28,7 +28,7 @@ def client(app):
 
 def test_health(client):
     answer = client.get("/api/health").json
-    assert answer["ok"] is True and answer["graphs"] == 3 and answer["writable"] is False
+    assert answer["ok"] is True and answer["graphs"] == 6 and answer["writable"] is False
 
 
 def test_studies(client):

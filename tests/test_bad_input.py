@@ -39,8 +39,32 @@ CASES = {
         r"study\.yaml, line \d+, column \d+: malformed YAML",
     ),
     "missing column": (
+        lambda p: edit(p / "quotes.csv", ",codes,text\n", ",codes,quote\n"),
+        r"quotes\.csv, row 1: missing column\(s\) text",
+    ),
+    "unknown column": (
         lambda p: edit(p / "quotes.csv", "id,site,stakeholder,", "id,place,stakeholder,"),
-        r"quotes\.csv, row 1: missing column\(s\) site",
+        r"quotes\.csv, row 1: unknown column 'place' \(columns: id, text, site, stakeholder, ",
+    ),
+    "misspelt key": (
+        lambda p: edit(p / "study.yaml", "journal: BMC", "journl: BMC"),
+        r"study\.yaml, line 9, field 'journl': unknown key 'journl'; did you mean 'journal'\? \(allowed here: id, title, ",
+    ),
+    "misspelt nested key": (
+        lambda p: edit(p / "study.yaml", "  - id: london\n    label: London", "  - id: london\n    lable: London"),
+        r"study\.yaml, line \d+, field 'sites\[0\]\.lable': unknown key 'lable'; did you mean 'label'\?",
+    ),
+    "misspelt file": (
+        lambda p: (p / "evidence.csv").rename(p / "evidance.csv"),
+        r"unknown file 'evidance\.csv' in a study package",
+    ),
+    "wrong type": (
+        lambda p: edit(p / "study.yaml", "year: 2013", "year: twenty-thirteen"),
+        r"study\.yaml, line 10, field 'year': expected a whole number, found 'twenty-thirteen'",
+    ),
+    "control character": (
+        lambda p: edit(p / "study.yaml", "journal: BMC", "journal: B\x01MC"),
+        r"study\.yaml, line 9: malformed YAML: character U\+0001 is not allowed in YAML",
     ),
     "unknown site": (
         lambda p: edit(p / "quotes.csv", "q03,london,", "q03,lndon,"),
@@ -48,7 +72,7 @@ CASES = {
     ),
     "unknown stakeholder group": (
         lambda p: edit(p / "quotes.csv", "q03,london,peer-worker,", "q03,london,peer-wrker,"),
-        r"quotes\.csv, row 4, field 'stakeholder': unknown stakeholder 'peer-wrker'",
+        r"quotes\.csv, row 4, field 'stakeholder': unknown stakeholder group 'peer-wrker' \(known: carer, ",
     ),
     "code not in the codebook": (
         lambda p: edit(p / "quotes.csv", ",motivation-to-give-back,I have", ",motivation-to-giveback,I have"),
@@ -71,9 +95,9 @@ CASES = {
         lambda p: edit(p / "evidence.csv", "q01,use-of-lived-experience,present", "q01,use-of-lived-experience,maybe"),
         r"evidence\.csv, row 2, field 'stance': must be 'present' or 'lacking', not 'maybe'",
     ),
-    "missing file": (
-        lambda p: (p / "evidence.csv").unlink(),
-        r"evidence\.csv: file not found",
+    "unknown attribute": (
+        lambda p: edit(p / "study.yaml", "      aim: \"To support social inclusion\"", "      goal: \"To support social inclusion\""),
+        r"study\.yaml, line \d+, field 'sites\[2\]\.attributes\.goal': unknown attribute 'goal' \(declared in site_attributes: peer-worker-role, aim, ",
     ),
 }
 
@@ -107,7 +131,7 @@ def test_shacl_violation_names_the_node_and_changes_nothing(store, tmp_path):
     before = store.dump()
     with pytest.raises(NotConforming) as error:
         load(store, [broken])
-    assert "https://example.org/quote/1 (pk:atSite): A quote needs exactly one site." in str(error.value)
+    assert "https://example.org/quote/1 (pk:inStudy): A quote needs exactly one study." in str(error.value)
     assert store.dump() == before
 
 

@@ -59,7 +59,7 @@ def test_query_json_is_sparql_results(run):
 def test_query_table_and_list(run):
     listing = run("query")
     assert "participants-by-site-role" in listing.stdout and "Quotes by construct" in listing.stdout
-    table = run("query", "participants-by-site-role")
+    table = run("query", "participants-by-site-role", "-p", "study=Gillard et al. 2013")
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["study", "site", "stakeholder", "participants"]
     assert len(lines) == 2 + 12
@@ -165,7 +165,8 @@ def test_export_round_trips_the_store(run, tmp_path, fmt):
     exported.parse(out, format={"trig": "trig", "nquads": "nquads", "jsonld": "json-ld"}[fmt])
     names = {str(g.identifier) for g in reference.graphs() if len(g)}
     assert names == {"https://w3id.org/peerkg/ontology", "https://w3id.org/peerkg/id/vocab",
-                     "https://w3id.org/peerkg/id/gillard2013"}
+                     "https://w3id.org/peerkg/id/gillard2013", "https://w3id.org/peerkg/id/ramesh2023",
+                     "https://w3id.org/peerkg/id/nixdorf2024", "https://w3id.org/peerkg/id/mappings/bundled"}
     for name in names:
         assert isomorphic(reference.graph(name), exported.graph(name)), name
 

@@ -55,7 +55,7 @@ def test_quotes_query_gives_site_stakeholder_and_theme_as_printed(loaded, seed_t
 
 
 def test_table_2_participants(loaded):
-    rows = registry()["participants-by-site-role"].run(loaded).dicts()
+    rows = registry()["participants-by-site-role"].run(loaded, {"study": "gillard2013"}).dicts()
     cells = {(str(r["site"]), str(r["stakeholder"])): int(r["participants"]) for r in rows}
     printed = {  # Table 2 Data sources, as printed
         "London": (2, 3, 1, 9, 15), "South": (1, 6, 4, 3, 14), "North": (1, 6, 4, 1, 12),
@@ -74,7 +74,7 @@ def test_table_2_participants(loaded):
 
 def test_table_1_cells_verbatim(loaded, seed_text):
     table_1 = seed_text[seed_text.index("Table 1 Study sites"): seed_text.index("Table 2 Data")]
-    rows = registry()["site-characteristics"].run(loaded).dicts()
+    rows = registry()["site-characteristics"].run(loaded, {"study": "gillard2013"}).dicts()
     assert [str(r["site"]) for r in rows] == ["London", "South", "North"]
     for row in rows:
         line = next(x for x in table_1.splitlines() if x.startswith(str(row["site"]) + "\t"))

@@ -55,7 +55,7 @@ def test_the_quote_page_takes_a_label(client):
 def test_an_unknown_value_is_a_400_naming_it_and_the_known_ones(client, url):
     response = client.get(url, headers={"Accept": "application/json"})
     assert response.status_code == 400
-    assert "no site 'Lodnon' in the store (known: London, North, South)" in response.json["error"]
+    assert "no site 'Lodnon' in the store (known: Be’er Sheva, Dar es Salaam, Hamburg, Kampala, London, North, South, Ulm)" in response.json["error"]
 
 
 def test_every_named_query_parameter_of_an_entity_type_resolves_labels(client):
@@ -72,7 +72,7 @@ def test_the_cli_takes_the_same_values(store_dir):
     assert len(json.loads(by_label.stdout)["graph"]["quotes"]) == 31
     unknown = runner.invoke(cli, ["--store", store_dir, "viz", "themes", "--site", "Lodnon"])
     assert unknown.exit_code == 2
-    assert "no site 'Lodnon' in the store (known: London, North, South)" in unknown.output
+    assert "no site 'Lodnon' in the store (known: Be’er Sheva, Dar es Salaam, Hamburg, Kampala, London, North, South, Ulm)" in unknown.output
 
 
 def test_every_surface_offers_every_filter(client):

@@ -56,7 +56,8 @@ def test_cooccurrence_carries_analytics_on_nodes_and_beside_them(client):
 
 def test_facets_list_the_filter_values(client):
     facets = client.get("/api/graph/facets").get_json()
-    assert [f["label"] for f in facets["site"]] == ["London", "North", "South"]
+    assert [f["label"] for f in facets["site"]] == ["Be’er Sheva", "Dar es Salaam", "Hamburg", "Kampala",
+                                                     "London", "North", "South", "Ulm"]
     assert {f["label"] for f in facets["stakeholder"]} >= {"Peer Worker", "Manager"}
     assert {"value": "Gillard et al. 2013", "label": "Gillard et al. 2013"} in facets["study"]
     assert set(facets) == {"study", "site", "stakeholder", "theme", "construct"}

@@ -73,13 +73,22 @@ def read_yaml(path: Path) -> "Field":
         mark = e.problem_mark or e.context_mark
         where = f"{path.name}, line {mark.line + 1}, column {mark.column + 1}" if mark else path.name
         raise InputError(f"malformed YAML: {e.problem or e.context}", where) from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow, such as a control character
+        line = text.count("\n", 0, e.position) + 1
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise InputError(f"malformed YAML: character U+{code:04X} is not allowed in YAML",
+                         f"{path.name}, line {line}") from None
+    except (yaml.YAMLError, RecursionError) as e:
+        raise InputError(f"malformed YAML: {e}", path.name) from None
     if not isinstance(data, dict):
         raise InputError("expected a YAML mapping at the top level", f"{path.name}, line 1")
     return Field(data, path.name, data.line, "")
 
 
-def read_csv(path: Path, columns: list[str]) -> list["Field"]:
-    """Read a UTF-8 CSV with a header row holding at least ``columns``.
+def read_csv(path: Path, columns: list[str], optional: list[str] = (),
+             extra: bool = False) -> list["Field"]:
+    """Read a UTF-8 CSV with a header row holding at least ``columns``, and any of
+    ``optional``; another column is an error unless ``extra`` (then the caller reads it).
 
     Returns one Field per data row; row numbers count the header as row 1, as spreadsheets do.
     """
@@ -94,6 +103,14 @@ def read_csv(path: Path, columns: list[str]) -> list["Field"]:
                     f"{', '.join(columns)}",
                     f"{path.name}, row 1",
                 )
+            unknown = [c for c in header if c not in columns and c not in optional]
+            if unknown and not extra:
+                raise InputError(
+                    f"unknown column '{unknown[0]}' (columns: {', '.join([*columns, *optional])})",
+                    f"{path.name}, row 1")
+            if len(set(header)) != len(header):
+                twice = next(c for c in header if header.count(c) > 1)
+                raise InputError(f"column '{twice}' appears twice", f"{path.name}, row 1")
             rows = []
             for record in reader:
                 row = reader.line_num
@@ -139,11 +156,13 @@ class Field:
         return Field(value, self.file, line or self.line, path, self.row_based)
 
     def get(self, key: str, default=None) -> "Field":
-        if not isinstance(self.value, dict):
+        """The child ``key`` (``default`` if absent; an absent mapping reads as empty)."""
+        if self.value is not None and not isinstance(self.value, dict):
             raise self.error(f"expected a mapping with '{key}'")
-        lines = getattr(self.value, "lines", {})
+        mapping = self.value or {}
+        lines = getattr(mapping, "lines", {})
         path = f"{self.path}.{key}" if self.path else key
-        return self._child(path, self.value.get(key, default), lines.get(key))
+        return self._child(path, mapping.get(key, default), lines.get(key))
 
     def __getitem__(self, key: str) -> "Field":
         item = self.get(key)

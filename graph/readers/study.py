@@ -1,36 +1,58 @@
 """Read a study package (docs/study-format.md) into the RDF graph of one study.
 
-:func:`read_study` checks everything a user can get wrong (syntax, missing fields and columns,
-unknown or duplicate ids) and raises :class:`~peerkg.graph.base.errors.InputError` naming the file,
-line or row and field, before anything reaches a store. What the authors reported is attributed
-to them; what the project reconstructed (codes, categories, codings, curated links) to the
-project agent, with PROV-O.
+:func:`read_study` checks everything a user can get wrong (syntax, the JSON Schemas of the YAML
+files, CSV columns, unknown or duplicate ids, quotes that are not the exact slice of their
+source) and raises :class:`~peerkg.graph.base.errors.InputError` naming the file, line or row and
+field, before anything reaches a store. Only ``study.yaml`` is required: a study can enter at
+theme level, without quotes.
+
+Attribution (PROV-O ``prov:wasAttributedTo``): what the authors report (metadata, tables, themes'
+headings, quotes, findings) is attributed to the study's authors agent; what the project adds
+(summaries in its own words, reconstructed codes and categories, codings, literature links and
+their citation intents, curated evidence) to the project agent. This module reads the YAML
+sections; :mod:`.study_tables` reads the CSV files.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from peerkg.graph.base.errors import InputError
-from peerkg.graph.base.iris import CITO, DQV, FABIO, OA, ORG, PK, PROJECT_AGENT, PROV, entity, shared
+from peerkg.graph.base.iris import CITO, DQV, FABIO, ORG, PK, PROJECT_AGENT, PROV
 from peerkg.graph.base.iris import study_iri as _study_iri
-from peerkg.graph.readers.fields import Field, read_csv, read_yaml
+from peerkg.graph.readers.builder import GraphBuilder
+from peerkg.graph.readers.fields import Field, read_yaml
+from peerkg.graph.readers.schema import check
+from peerkg.graph.readers.study_tables import TABLE_FILES, read_tables
 from peerkg.graph.readers.vocab import Vocab
 
 BUNDLED = Path(__file__).parent.parent / "studies"
-QUOTE_COLUMNS = ["id", "site", "stakeholder", "attribution", "theme", "codes", "text"]
-EVIDENCE_COLUMNS = ["quote", "construct", "stance", "asserted_by", "basis"]
+YAML_FILES = ("study.yaml", "codebook.yaml", "references.yaml")
+DOC_SUFFIXES = (".md", ".txt", ".rst")  # notes for people, not read
 REFERENCE_TYPES = {
     "article": FABIO.JournalArticle,
     "book": FABIO.Book,
     "report": FABIO.ReportDocument,
     "web": FABIO.WebPage,
 }
-ORGANISATION_KINDS = {"nhs-trust": PK.NHSTrust, "community-organisation": PK.CommunityOrganisation}
-IRI_KINDS = {"coder": "agent"}  # coders are agents: people, or the project
+ORGANISATION_KINDS = {"nhs-trust": PK.NHSTrust, "community-organisation": PK.CommunityOrganisation,
+                      "health-service": ORG.Organization, "university": ORG.Organization,
+                      "other": ORG.Organization}
+# Site attributes that record a characteristic peerkg compares across studies.
+SHARED_ATTRIBUTES = {
+    "peer-worker-role": PK.peerWorkerRole,
+    "service-aim": PK.serviceAim,
+    "recruitment-approach": PK.recruitmentApproach,
+    "terms-and-conditions": PK.termsAndConditions,
+    "training": PK.training,
+    "ongoing-support": PK.ongoingSupport,
+}
 STANCES = {"present": PK.present, "lacking": PK.lacking}
+FINDING_KINDS = {"benefit": PK.benefit, "challenge": PK.challenge, "caveat": PK.caveat,
+                 "other": PK.otherFinding}
+AGREEMENT_UNITS = {"sections": PK.sectionsAgreed, "codes": PK.codesAgreed, "text": PK.textAgreed}
 # The CiTO citation intents declared in ontology/imports/w3c-shim.ttl.
 INTENTS = (
     "cites", "citesAsAuthority", "citesAsEvidence", "citesAsRelated", "citesForInformation",
@@ -45,15 +67,7 @@ class Study:
 
     id: str
     iri: URIRef
-    graph: Graph
-
-
-def _short_authors(names: list[str]) -> str:
-    """How a study is cited in text: 'Gillard', 'Gillard and Edwards', 'Gillard et al.'."""
-    surnames = [name.split()[-1] for name in names]
-    if len(surnames) > 2:
-        return f"{surnames[0]} et al."
-    return " and ".join(surnames)
+    graph: object
 
 
 def bundled_studies() -> list[Path]:
@@ -69,424 +83,486 @@ def read_study(folder: Path, vocab: Vocab) -> Study:
             "not a study package: there is no study.yaml in it (see docs/study-format.md)",
             str(folder),
         )
+    _refuse_unknown_files(folder)
     return _Reader(folder, vocab).read()
+
+
+def _refuse_unknown_files(folder: Path) -> None:
+    """A misspelt file name would otherwise be silently left out."""
+    known = (*YAML_FILES, *TABLE_FILES)
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix in DOC_SUFFIXES:
+            continue
+        if path.is_dir() and path.name == "sources":
+            continue
+        if path.name not in known:
+            raise InputError(f"unknown file '{path.name}' in a study package (its files: "
+                             f"{', '.join(known)}, and a sources/ folder)", str(folder))
+
+
+def _short_authors(names: list[str]) -> str:
+    """How a study is cited in text: 'Gillard', 'Gillard and Edwards', 'Gillard et al.'."""
+    surnames = [name.split()[-1] for name in names]
+    if len(surnames) > 2:
+        return f"{surnames[0]} et al."
+    return " and ".join(surnames)
+
+
+def _optional_yaml(folder: Path, name: str, schema: str) -> Field:
+    path = folder / name
+    if not path.exists():
+        return Field({}, name, 1, "")
+    field = read_yaml(path)
+    check(field, schema)
+    return field
 
 
 class _Reader:
     def __init__(self, folder: Path, vocab: Vocab):
         self.folder = folder
         self.vocab = vocab
-        self.g = Graph()
-        self.ids: dict[str, set[str]] = {}
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    def iri(self, kind: str, local: str) -> URIRef:
-        return entity(self.sid, kind, local)
-
-    def declare(self, kind: str, field: Field) -> str:
-        """Record a new id of ``kind``; a duplicate is an error at its own line."""
-        local = field.slug()
-        seen = self.ids.setdefault(kind, set())
-        if local in seen:
-            raise field.error(f"duplicate {kind} id '{local}'")
-        seen.add(local)
-        return local
-
-    def ref(self, kind: str, field: Field, many: bool = False, sep: str | None = None):
-        """Resolve one id (or a list of ids) of ``kind`` to IRIs, or fail naming the field."""
-        locals_ = field.slugs(sep) if many else [field.slug()]
-        vocabulary = {"stakeholder": self.vocab.stakeholders, "construct": self.vocab.constructs}
-        known = vocabulary[kind] if kind in vocabulary else self.ids.get(kind, set())
-        for local in locals_:
-            if local not in known:
-                choices = ", ".join(sorted(known)) or "none defined"
-                raise field.error(f"unknown {kind} '{local}' (known: {choices})")
-        if kind in vocabulary:
-            iris = [shared(kind, local) for local in locals_]
-        else:
-            iris = [self.iri(IRI_KINDS.get(kind, kind), local) for local in locals_]
-        return iris if many else iris[0]
-
-    def add(self, s, p, o) -> None:
-        self.g.add((s, p, o))
-
-    def label(self, node, text: str, concept: bool = False) -> None:
-        self.add(node, RDFS.label, Literal(text, lang="en"))
-        if concept:
-            self.add(node, SKOS.prefLabel, Literal(text, lang="en"))
-
-    def text(self, node, prop, field: Field, lang: bool = True) -> None:
-        if field.value not in (None, ""):
-            self.add(node, prop, Literal(field.text(), lang="en" if lang else None))
-
-    def attribute(self, node, attribution: str) -> None:
-        agent = PROJECT_AGENT if attribution == "project" else self.authors_agent
-        self.add(node, PROV.wasAttributedTo, agent)
-
-    def attribution(self, field: Field, default: str) -> str:
-        value = field.value if field.value is not None else default
-        if value not in ("authors", "project"):
-            raise field.error(f"must be 'authors' or 'project', not {value!r}")
-        return value
-
-    # -- the package -----------------------------------------------------------------------
 
     def read(self) -> Study:
         meta = read_yaml(self.folder / "study.yaml")
-        self.sid = meta["id"].slug()
-        self.study = _study_iri(self.sid)
-        self.authors_agent = self.iri("agent", "authors")
-        self._study(meta)
-        references = read_yaml(self.folder / "references.yaml")
-        self._references(references)
+        check(meta, "study")
+        sid = meta["id"].slug()
+        self.b = GraphBuilder(sid, {"stakeholder": self.vocab.stakeholders,
+                                    "construct": self.vocab.constructs})
+        self.study = _study_iri(sid)
+        article = self._study(meta)
+        references = _optional_yaml(self.folder, "references.yaml", "references")
+        self._references(references, article)
         self._sites(meta)
+        self._stakeholders(meta)
+        self._participants(meta)
         self._analysis(meta)
-        self._themes(meta)
-        self._codebook(read_yaml(self.folder / "codebook.yaml"))
-        self._quotes(read_csv(self.folder / "quotes.csv", QUOTE_COLUMNS))
-        self._evidence(read_csv(self.folder / "evidence.csv", EVIDENCE_COLUMNS))
-        self._links(references)
+        codebook = self._themes(meta)
+        book = _optional_yaml(self.folder, "codebook.yaml", "codebook")
+        coding, attribution = self._codebook(book, codebook, article)
+        read_tables(self.folder, self.b, self.study, article, coding, attribution)
+        self._links(references, article)
         self._outcomes(meta)
-        return Study(self.sid, self.study, self.g)
+        return Study(sid, self.study, self.b.g)
 
-    def _study(self, meta: Field) -> None:
-        s, article = self.study, self.iri("article", self.sid)
-        authors = meta["authors"].items()
-        year = meta["year"].count()
-        label = f"{_short_authors([a['name'].text() for a in authors]) or self.sid} {year}"
-        self.add(s, RDF.type, PK.Study)
-        self.label(s, label)
-        self.add(s, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
-        self.text(s, DCTERMS.description, meta.get("design"))
-        self.add(s, PK.reportedIn, article)
-        self.add(s, PROV.wasAssociatedWith, self.authors_agent)
-        self.add(self.authors_agent, RDF.type, PROV.Organization)
-        self.label(self.authors_agent, f"{label} (the authors)")
-        for author in authors:
-            person = self.iri(IRI_KINDS["coder"], self.declare("coder", author["id"]))
-            self.add(person, RDF.type, PROV.Person)
-            self.add(person, RDF.type, PK.Coder)
-            self.label(person, author["name"].text())
-        self.add(article, RDF.type, FABIO.JournalArticle)
-        self.add(article, RDF.type, PK.Source)
-        self.label(article, f"{label}, {meta['journal'].text()}")
-        self.add(article, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
-        names = ", ".join(a["name"].text() for a in authors)
-        self.add(article, PK.authorList, Literal(names))
-        self.add(article, PK.venue, Literal(meta["journal"].text()))
-        self.add(article, PK.publicationYear, Literal(year, datatype=XSD.integer))
-        self.text(article, PK.volume, meta.get("volume"), lang=False)
-        self.text(article, PK.pages, meta.get("article_number"), lang=False)
-        self.text(article, PK.doi, meta.get("doi"), lang=False)
+    # -- the study and its publication ---------------------------------------------------------
+
+    def _study(self, meta: Field) -> URIRef:
+        b, s = self.b, self.study
+        article = b.iri("article", b.sid)
+        authors = meta.get("authors").items()
+        year = meta.get("year")
+        names = [a["name"].text() for a in authors]
+        label = " ".join(p for p in (_short_authors(names), str(year.value or "")) if p) or b.sid
+        b.add(s, RDF.type, PK.Study)
+        b.label(s, label)
+        b.add(s, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
+        b.add(s, PK.reportedIn, article)
+        b.add(s, PROV.wasAssociatedWith, b.authors_agent)
+        b.add(s, PK.accessLevel, PK[meta.get("access").value or "public"])
+        b.add(b.authors_agent, RDF.type, PROV.Organization)
+        b.label(b.authors_agent, f"{label} (the authors)")
+        for person in [*authors, *meta.get("coders").items()]:
+            node = b.iri("coder", b.declare("coder", person["id"]))
+            b.add(node, RDF.type, PROV.Person)
+            b.label(node, person["name"].text())
+        self._design(meta.get("design"))
+        self._provenance(meta.get("provenance"))
+        b.add(article, RDF.type, FABIO.JournalArticle if meta.has("journal") else FABIO.Work)
+        b.add(article, RDF.type, PK.Source)
+        b.label(article, f"{label}, {meta['journal'].text()}" if meta.has("journal") else label)
+        b.add(article, DCTERMS.title, Literal(meta["title"].text(), lang="en"))
+        if names:
+            b.add(article, PK.authorList, Literal(", ".join(names)))
+        b.text(article, PK.venue, meta.get("journal"), lang=False)
+        if year.value is not None:
+            b.add(article, PK.publicationYear, Literal(year.value, datatype=XSD.integer))
+        b.text(article, PK.volume, meta.get("volume"), lang=False)
+        b.text(article, PK.pages, meta.get("article_number"), lang=False)
+        b.text(article, PK.pages, meta.get("pages"), lang=False)
+        b.text(article, PK.doi, meta.get("doi"), lang=False)
+        if meta.has("url"):
+            b.add(article, PK.url, Literal(meta["url"].text(), datatype=XSD.anyURI))
         if meta.has("license"):
-            self.add(article, DCTERMS.license, URIRef(meta["license"].text()))
-            self.add(s, DCTERMS.license, URIRef(meta["license"].text()))
+            for node in (article, s):
+                b.add(node, DCTERMS.license, URIRef(meta["license"].text()))
         if meta.has("published"):
-            self.add(article, DCTERMS.issued, Literal(str(meta["published"].value), datatype=XSD.date))
-        self.add(article, PROV.wasAttributedTo, self.authors_agent)
-        self.article = article
+            b.add(article, DCTERMS.issued, Literal(str(meta["published"].value), datatype=XSD.date))
+        b.attribute(article, "authors")
+        return article
 
-    def _references(self, refs: Field) -> None:
+    def _design(self, design: Field) -> None:
+        b, s = self.b, self.study
+        b.text(s, DCTERMS.description, design.get("summary"))
+        for key, prop in (("method", PK.method), ("analysis", PK.analysisApproach),
+                          ("setting", PK.setting)):
+            b.text(s, prop, design.get(key), lang=False)
+        b.text(s, PK.dataCollectionYears, design.get("years"), lang=False)
+        for country in design.get("countries").items():
+            b.add(s, PK.country, Literal(country.text()))
+
+    def _provenance(self, provenance: Field) -> None:
+        b, s = self.b, self.study
+        b.text(s, PK.verbatimNote, provenance.get("verbatim"), lang=False)
+        b.text(s, PK.readingNote, provenance.get("reading"), lang=False)
+        for n, source in enumerate(provenance.get("sources").items(), 1):
+            node = b.iri("package-source", str(n))
+            b.add(node, RDF.type, PK.PackageSource)
+            b.label(node, f"Source {n} of the {b.sid} package")
+            b.add(node, PK.address, Literal(source["address"].text(), datatype=XSD.anyURI))
+            b.text(node, DCTERMS.description, source.get("what"))
+            b.text(node, PK.licenceStatement, source.get("license_line"), lang=False)
+            b.add(s, PK.drawsOn, node)
+            b.attribute(node, "project")
+
+    def _references(self, refs: Field, article: URIRef) -> None:
+        b = self.b
         numbers: set[int] = set()
-        for item in refs["references"].items():
-            node = self.iri("reference", self.declare("reference", item["id"]))
+        for item in refs.get("references").items():
+            node = b.iri("reference", b.declare("reference", item["id"]))
             number = item["number"].count()
             if number in numbers:
                 raise item["number"].error(f"duplicate reference number {number}")
             numbers.add(number)
-            kind = item["type"].text()
-            if kind not in REFERENCE_TYPES:
-                raise item["type"].error(f"unknown type '{kind}' (use {', '.join(REFERENCE_TYPES)})")
-            self.add(node, RDF.type, PK.Reference)
-            self.add(node, RDF.type, REFERENCE_TYPES[kind])
-            self.add(node, PK.referenceNumber, Literal(number, datatype=XSD.integer))
+            b.add(node, RDF.type, PK.Reference)
+            b.add(node, RDF.type, REFERENCE_TYPES[item["type"].text()])
+            b.add(node, PK.referenceNumber, Literal(number, datatype=XSD.integer))
             title = item["title"].text()
-            self.add(node, DCTERMS.title, Literal(title))
-            authors = item.get("authors")
-            year = item.get("year")
+            b.add(node, DCTERMS.title, Literal(title))
+            authors, year = item.get("authors"), item.get("year")
             short = authors.text() if authors.value else title
-            self.label(node, f"[{number}] {short}" + (f" ({year.count()})" if year.value else ""))
-            self.text(node, PK.authorList, authors, lang=False)
+            b.label(node, f"[{number}] {short}" + (f" ({year.count()})" if year.value else ""))
+            b.text(node, PK.authorList, authors, lang=False)
             if year.value is not None:
-                self.add(node, PK.publicationYear, Literal(year.count(), datatype=XSD.integer))
+                b.add(node, PK.publicationYear, Literal(year.count(), datatype=XSD.integer))
             for key, prop in (("venue", PK.venue), ("volume", PK.volume), ("pages", PK.pages),
                               ("doi", PK.doi), ("publisher", DCTERMS.publisher),
                               ("place", PK.publisherPlace)):
-                self.text(node, prop, item.get(key), lang=False)
+                b.text(node, prop, item.get(key), lang=False)
             if item.has("url"):
-                self.add(node, PK.url, Literal(item["url"].text(), datatype=XSD.anyURI))
-            self.add(self.article, CITO.cites, node)
+                b.add(node, PK.url, Literal(item["url"].text(), datatype=XSD.anyURI))
+            b.add(article, CITO.cites, node)
+            b.attribute(node, "authors")
+
+    # -- sites, stakeholder labels, participants -----------------------------------------------
 
     def _sites(self, meta: Field) -> None:
+        b = self.b
         for org in meta.get("organisations").items():
-            node = self.iri("organisation", self.declare("organisation", org["id"]))
-            kind = org["kind"].text()
-            if kind not in ORGANISATION_KINDS:
-                raise org["kind"].error(f"unknown kind '{kind}' (use {', '.join(ORGANISATION_KINDS)})")
-            self.add(node, RDF.type, ORGANISATION_KINDS[kind])
-            self.label(node, org["label"].text())
-            self.text(node, SKOS.note, org.get("note"))
-        table1 = (("peer_worker_role", PK.peerWorkerRole), ("aim", PK.serviceAim),
-                  ("recruitment", PK.recruitmentApproach), ("terms", PK.termsAndConditions),
-                  ("training", PK.training), ("support", PK.ongoingSupport))
-        for n, site in enumerate(meta["sites"].items(), 1):
-            node = self.iri("site", self.declare("site", site["id"]))
-            self.add(node, RDF.type, PK.Site)
-            self.add(node, PK.order, Literal(n, datatype=XSD.integer))
-            self.add(node, PK.inStudy, self.study)
-            self.label(node, site["label"].text())
-            self.text(node, DCTERMS.description, site.get("description"))
-            for org in self.ref("organisation", site.get("organisations", []), many=True):
-                self.add(node, ORG.siteOf, org)
-            for key, prop in table1:
-                self.text(node, prop, site.get(key), lang=False)
-        participants = meta["participants"]
-        self.add(self.study, PK.participantTotal,
-                 Literal(participants["total"].count(), datatype=XSD.integer))
-        counts = participants["counts"]
-        if not isinstance(counts.value, dict):
-            raise counts.error("expected a mapping of site id to counts per stakeholder group")
-        for site_id in counts.value:
+            node = b.iri("organisation", b.declare("organisation", org["id"]))
+            b.add(node, RDF.type, ORGANISATION_KINDS[org["kind"].text()])
+            b.label(node, org["label"].text())
+            b.text(node, SKOS.note, org.get("note"))
+        attributes = {}
+        for n, item in enumerate(meta.get("site_attributes").items(), 1):
+            local = b.declare("attribute", item["id"])
+            node = attributes[local] = b.iri("attribute", local)
+            b.add(node, RDF.type, PK.Attribute)
+            b.add(node, PK.order, Literal(n, datatype=XSD.integer))
+            b.label(node, item["label"].text())
+            b.text(node, DCTERMS.source, item.get("source"), lang=False)
+            if item.has("shared"):
+                shared = item["shared"].text()
+                if shared not in SHARED_ATTRIBUTES:
+                    raise item["shared"].error(f"unknown shared attribute '{shared}' (known: "
+                                               f"{', '.join(SHARED_ATTRIBUTES)})")
+                b.add(node, PK.sharedAttribute, SHARED_ATTRIBUTES[shared])
+            b.attribute(node, "authors")
+        for n, site in enumerate(meta.get("sites").items(), 1):
+            local = b.declare("site", site["id"])
+            node = b.iri("site", local)
+            b.add(node, RDF.type, PK.Site)
+            b.add(node, PK.order, Literal(n, datatype=XSD.integer))
+            b.add(node, PK.inStudy, self.study)
+            b.label(node, site["label"].text())
+            b.attribute(node, "authors")
+            b.text(node, DCTERMS.description, site.get("description"))
+            for key, prop in (("country", PK.country), ("sector", PK.sector),
+                              ("service_type", PK.serviceType)):
+                b.text(node, prop, site.get(key), lang=False)
+            for org in b.refs("organisation", site.get("organisations", [])):
+                b.add(node, ORG.siteOf, org)
+            values = site.get("attributes")
+            for key in values.value or {}:
+                self._attribute_value(node, local, values.get(key), attributes)
+
+    def _attribute_value(self, site: URIRef, site_id: str, value: Field, attributes: dict) -> None:
+        b = self.b
+        key = value.path.rsplit(".", 1)[-1]
+        if key not in attributes:
+            raise value.error(f"unknown attribute '{key}' (declared in site_attributes: "
+                              f"{', '.join(attributes) or 'none'})")
+        node = b.iri("attribute-value", f"{site_id}-{key}")
+        b.add(node, RDF.type, PK.AttributeValue)
+        b.add(node, PK.attribute, attributes[key])
+        b.add(node, PK.valueText, Literal(value.text()))
+        b.label(node, f"{b.g.value(attributes[key], RDFS.label)}: {value.text()}")
+        b.add(site, PK.hasAttributeValue, node)
+        shared = b.g.value(attributes[key], PK.sharedAttribute)
+        if shared is not None:
+            b.add(site, shared, Literal(value.text()))
+
+    def _stakeholders(self, meta: Field) -> None:
+        """The study's own stakeholder labels; quotes and counts may use them or shared ids."""
+        b = self.b
+        for item in meta.get("stakeholders").items():
+            local = b.declare("stakeholder-label", item["id"])
+            group = b.ref("stakeholder", item["group"])
+            node = b.iri("stakeholder", local)
+            b.add(node, RDF.type, PK.StudyStakeholderGroup)
+            b.label(node, item["label"].text())
+            b.add(node, PK.mapsToGroup, group)
+            b.add(node, PK.inStudy, self.study)
+            b.attribute(node, "authors")
+            b.stakeholder_labels[local] = group
+
+    def _participants(self, meta: Field) -> None:
+        b = self.b
+        participants = meta.get("participants")
+        if participants.has("total"):
+            b.add(self.study, PK.participantTotal,
+                  Literal(participants["total"].count(), datatype=XSD.integer))
+        counts = participants.get("counts")
+        for site_id in counts.value or {}:
             by_group = counts.get(site_id)
-            site = self.ref("site", Field(site_id, by_group.file, by_group.line, by_group.path))
-            if not isinstance(by_group.value, dict):
-                raise by_group.error("expected a mapping of stakeholder group id to a count")
+            site = b.ref("site", Field(site_id, by_group.file, by_group.line, by_group.path))
             for group_id in by_group.value:
-                n = by_group.get(group_id)
-                group = self.ref("stakeholder", Field(group_id, n.file, n.line, n.path))
-                node = self.iri("participants", f"{site_id}-{group_id}")
-                self.add(node, RDF.type, PK.ParticipantGroup)
-                self.add(node, PK.inStudy, self.study)
-                self.add(node, PK.atSite, site)
-                self.add(node, PK.stakeholderGroup, group)
-                self.add(node, PK.participantCount, Literal(n.count(), datatype=XSD.integer))
-                self.label(node, f"{site_id}, {group_id}")
+                self._participant_group(by_group.get(group_id), group_id, site_id, site)
+        by_stakeholder = participants.get("by_stakeholder")
+        for group_id in by_stakeholder.value or {}:
+            self._participant_group(by_stakeholder.get(group_id), group_id, None, None)
+
+    def _participant_group(self, n: Field, group_id: str, site_id: str | None, site) -> None:
+        b = self.b
+        group = b.stakeholder(Field(group_id, n.file, n.line, n.path))
+        node = b.iri("participants", f"{site_id}-{group_id}" if site_id else group_id)
+        b.add(node, RDF.type, PK.ParticipantGroup)
+        b.add(node, PK.inStudy, self.study)
+        if site is not None:
+            b.add(node, PK.atSite, site)
+        b.add(node, PK.stakeholderGroup, group)
+        b.add(node, PK.participantCount, Literal(n.count(), datatype=XSD.integer))
+        b.label(node, f"{site_id}, {group_id}" if site_id else group_id)
+        b.attribute(node, "authors")
+
+    # -- the analysis ----------------------------------------------------------------------------
 
     def _analysis(self, meta: Field) -> None:
-        primary = meta.get("primary_study")
-        if primary.value:
-            node = self.iri("study", "primary")
-            self.add(node, RDF.type, PK.Study)
-            self.label(node, f"Primary study of {self.g.value(self.study, RDFS.label)}")
-            self.add(self.study, PK.secondaryAnalysisOf, node)
-            self.text(node, DCTERMS.description, primary.get("summary"))
-            if primary.has("reference"):
-                self.add(node, PK.reportedIn, self.ref("reference", primary["reference"]))
-            for key, prop in (("service_users_interviewed", PK.serviceUsersInterviewed),
-                              ("staff_interviewed", PK.staffInterviewed)):
-                if primary.has(key):
-                    value = primary[key].count()
-                    self.add(node, prop, Literal(value, datatype=XSD.integer))
-            scheme = self.iri("codebook", "primary")
-            self.add(scheme, RDF.type, PK.Codebook)
-            self.label(scheme, "Themes of the primary study")
-            self.add(scheme, PK.inStudy, node)
-            for theme in primary.get("themes").items():
-                t = self.iri("theme", self.declare("theme", theme["id"]))
-                self.add(t, RDF.type, PK.Theme)
-                self.label(t, theme["label"].text(), concept=True)
-                self.add(t, SKOS.inScheme, scheme)
-                self.add(t, PK.inStudy, node)
-                self.add(self.study, PROV.used, t)
+        b = self.b
+        self._primary_study(meta.get("primary_study"))
         analysis = meta.get("analysis")
-        if not analysis.value:
-            return
-        self.text(self.study, SKOS.note, analysis.get("approach"))
+        b.text(self.study, SKOS.note, analysis.get("approach"))
         for key, prop in (("provisional_categories", PK.provisionalCategoryCount),
                           ("refined_categories", PK.refinedCategoryCount)):
             if analysis.has(key):
-                value = analysis[key].count()
-                self.add(self.study, prop, Literal(value, datatype=XSD.integer))
+                b.add(self.study, prop, Literal(analysis[key].count(), datatype=XSD.integer))
         for stage in analysis.get("stages").items():
             n = stage["n"].count()
-            node = self.iri("stage", str(n))
-            self.add(node, RDF.type, PK.AnalysisStage)
-            self.add(node, PK.inStudy, self.study)
-            self.add(node, PK.stageNumber, Literal(n, datatype=XSD.integer))
-            self.label(node, stage["label"].text())
-            self.text(node, DCTERMS.description, stage.get("summary"))
-            for coder in self.ref("coder", stage.get("coders", []), many=True):
-                self.add(node, PROV.wasAssociatedWith, coder)
-        sections = analysis.get("sections_compared")
+            node = b.iri("stage", str(n))
+            b.add(node, RDF.type, PK.AnalysisStage)
+            b.add(node, PK.inStudy, self.study)
+            b.add(node, PK.stageNumber, Literal(n, datatype=XSD.integer))
+            b.label(node, stage["label"].text())
+            b.text(node, DCTERMS.description, stage.get("summary"))
+            b.attribute(node, "authors")
+            for coder in b.refs("coder", stage.get("coders", [])):
+                b.add(node, PROV.wasAssociatedWith, coder)
+                b.add(coder, RDF.type, PK.Coder)
+            for person in b.refs("coder", stage.get("contributors", [])):
+                b.add(node, PROV.wasAssociatedWith, person)
         for i, item in enumerate(analysis.get("agreement").items(), 1):
-            coders = self.ref("coder", item["coders"], many=True)
-            node = self._agreement(f"a{i}", self.study, item["percent"], len(coders), len(coders))
-            if sections.value is not None:
-                self.add(node, PK.sectionsCompared, Literal(sections.count(), datatype=XSD.integer))
-            for coder in coders:
-                self.add(node, PK.coderOf, coder)
-        comparison = analysis.get("comparison")
-        if comparison.value:
-            work = self.ref("reference", comparison["reference"])
-            self.add(self.study, PK.comparedWith, work)
-            coders = comparison["coders"].count()
-            for i, item in enumerate(comparison.get("agreement").items(), 1):
-                node = self._agreement(f"comparison-{i}", work, item["percent"], coders,
-                                       item["coders_agreeing"].count())
-                if comparison.has("sections"):
-                    self.add(node, PK.sectionsCompared,
-                             Literal(comparison["sections"].count(), datatype=XSD.integer))
+            self._agreement(f"a{i}", item)
 
-    def _agreement(self, local: str, on, percent: Field, compared: int, agreeing: int):
-        node = self.iri("agreement", local)
-        value = percent.number()
-        if not 0 <= value <= 100:
-            raise percent.error(f"a percentage must be between 0 and 100, found {value}")
-        self.add(node, RDF.type, PK.AgreementMeasurement)
-        self.add(node, DQV.isMeasurementOf, PK.percentAgreement)
-        self.add(node, DQV.computedOn, on)
+    def _primary_study(self, primary: Field) -> None:
+        if not primary.value:
+            return
+        b = self.b
+        node = b.iri("study", "primary")
+        b.add(node, RDF.type, PK.Study)
+        b.label(node, f"Primary study of {b.g.value(self.study, RDFS.label)}")
+        b.add(self.study, PK.secondaryAnalysisOf, node)
+        b.text(node, DCTERMS.description, primary.get("summary"))
+        if primary.has("reference"):
+            b.add(node, PK.reportedIn, b.ref("reference", primary["reference"]))
+        for n, item in enumerate(primary.get("counts").items(), 1):
+            count = b.iri("count", f"primary-{n}")
+            b.add(count, RDF.type, PK.ReportedCount)
+            b.label(count, item["label"].text())
+            b.add(count, PK.countValue, Literal(item["n"].count(), datatype=XSD.integer))
+            b.add(node, PK.hasReportedCount, count)
+        scheme = b.iri("codebook", "primary")
+        b.add(scheme, RDF.type, PK.Codebook)
+        b.label(scheme, "Themes of the primary study")
+        b.add(scheme, PK.inStudy, node)
+        for theme in primary.get("themes").items():
+            t = b.iri("theme", b.declare("theme", theme["id"]))
+            b.add(t, RDF.type, PK.Theme)
+            b.label(t, theme["label"].text(), concept=True)
+            b.add(t, SKOS.inScheme, scheme)
+            b.add(t, PK.inStudy, node)
+            b.add(self.study, PROV.used, t)
+
+    def _agreement(self, local: str, item: Field) -> None:
+        b = self.b
+        coders = b.refs("coder", item.get("coders", []))
+        if item.has("reference") == bool(coders):
+            raise item.error("an agreement names either this study's 'coders' or a 'reference' "
+                             "(a work whose agreement the paper reports), not both or neither")
+        node = b.iri("agreement", local)
+        on = b.ref("reference", item["reference"]) if item.has("reference") else self.study
+        if item.has("reference"):
+            b.add(self.study, PK.comparedWith, on)
+        compared = item["coders_compared"].count() if item.has("coders_compared") else len(coders)
+        agreeing = item["coders_agreeing"].count() if item.has("coders_agreeing") else compared
+        percent = item["percent"].number()
+        unit = item["unit"].text()
+        b.add(node, RDF.type, PK.AgreementMeasurement)
+        b.add(node, DQV.isMeasurementOf, PK.percentAgreement)
+        b.add(node, PK.agreementUnit, AGREEMENT_UNITS[unit])
+        b.add(node, DQV.computedOn, on)
         # "74", not "74.0": the canonical form Oxigraph stores
-        self.add(node, DQV.value, Literal(str(value).removesuffix(".0"), datatype=XSD.decimal))
-        self.add(node, PK.codersCompared, Literal(compared, datatype=XSD.integer))
-        self.add(node, PK.codersAgreeing, Literal(agreeing, datatype=XSD.integer))
-        self.add(node, PK.inStudy, self.study)
-        self.label(node, f"{agreeing} of {compared} coders agree on {percent.value}%")
-        return node
+        b.add(node, DQV.value, Literal(str(percent).removesuffix(".0"), datatype=XSD.decimal))
+        b.add(node, PK.codersCompared, Literal(compared, datatype=XSD.integer))
+        b.add(node, PK.codersAgreeing, Literal(agreeing, datatype=XSD.integer))
+        if item.has("sections"):
+            b.add(node, PK.sectionsCompared, Literal(item["sections"].count(), datatype=XSD.integer))
+        b.add(node, PK.inStudy, self.study)
+        b.attribute(node, "authors")
+        for coder in coders:
+            b.add(node, PK.coderOf, coder)
+        b.label(node, f"{agreeing} of {compared} coders agree on {item['percent'].value}% of {unit}")
 
-    def _themes(self, meta: Field) -> None:
-        self.codebook = self.iri("codebook", self.sid)
-        self.add(self.codebook, RDF.type, PK.Codebook)
-        self.add(self.codebook, PK.inStudy, self.study)
-        self.label(self.codebook, f"Codebook of {self.g.value(self.study, RDFS.label)}")
-        for theme in meta["themes"].items():
-            node = self.iri("theme", self.declare("theme", theme["id"]))
-            self.add(node, RDF.type, PK.Theme)
-            self.add(node, PK.inStudy, self.study)
-            self.label(node, theme["label"].text(), concept=True)
-            self.add(node, SKOS.inScheme, self.codebook)
-            self.add(self.codebook, SKOS.hasTopConcept, node)
-            self.add(node, PK.order, Literal(theme["order"].count(), datatype=XSD.integer))
-            self.text(node, DCTERMS.description, theme.get("summary"))
-            self.attribute(node, "authors")
+    # -- themes, codebook, literature links, outcomes -------------------------------------------
 
-    def _codebook(self, book: Field) -> None:
-        default = self.attribution(book.get("attribution"), "project")
-        for cat in book["categories"].items():
-            node = self.iri("category", self.declare("category", cat["id"]))
-            self.add(node, RDF.type, PK.Category)
-            self.add(node, PK.inStudy, self.study)
-            self.label(node, cat["label"].text(), concept=True)
-            self.add(node, SKOS.definition, Literal(cat["definition"].text(), lang="en"))
-            self.add(node, SKOS.inScheme, self.codebook)
-            self.attribute(node, self.attribution(cat.get("attribution"), default))
-        for code in book["codes"].items():
-            node = self.iri("code", self.declare("code", code["id"]))
-            self.add(node, RDF.type, PK.Code)
-            self.add(node, PK.inStudy, self.study)
-            self.label(node, code["label"].text(), concept=True)
-            self.add(node, SKOS.definition, Literal(code["definition"].text(), lang="en"))
-            self.add(node, SKOS.inScheme, self.codebook)
-            self.add(node, SKOS.broader, self.ref("category", code["category"]))
-            for construct in self.ref("construct", code.get("constructs", []), many=True):
-                self.add(node, PK.relatesToConstruct, construct)
-            self.attribute(node, self.attribution(code.get("attribution"), default))
-            self.text(node, DCTERMS.source, code.get("source"))
-        self.coding_activity = self.iri("activity", "reconstruction")
-        self.add(self.coding_activity, RDF.type, PROV.Activity)
-        self.label(self.coding_activity, "peerkg reconstruction of codes and codings")
-        self.add(self.coding_activity, PROV.wasAssociatedWith, PROJECT_AGENT)
-        self.add(self.coding_activity, PROV.used, self.article)
+    def _themes(self, meta: Field) -> URIRef:
+        """The study's themes in its codebook (a SKOS concept scheme), which it returns."""
+        b = self.b
+        codebook = b.iri("codebook", b.sid)
+        b.add(codebook, RDF.type, PK.Codebook)
+        b.add(codebook, PK.inStudy, self.study)
+        b.label(codebook, f"Codebook of {b.g.value(self.study, RDFS.label)}")
+        themes = meta.get("themes").items()
+        for n, theme in enumerate(themes, 1):
+            node = b.iri("theme", b.declare("theme", theme["id"]))
+            b.add(node, RDF.type, PK.Theme)
+            b.add(node, PK.inStudy, self.study)
+            b.label(node, theme["label"].text(), concept=True)
+            b.add(node, SKOS.inScheme, codebook)
+            order = theme["order"].count() if theme.has("order") else n
+            b.add(node, PK.order, Literal(order, datatype=XSD.integer))
+            b.text(node, DCTERMS.description, theme.get("summary"))
+            b.attribute(node, "authors")
+        for theme in themes:
+            node = b.iri("theme", theme["id"].value)
+            if theme.has("parent"):
+                b.add(node, SKOS.broader, b.ref("theme", theme["parent"]))
+            else:
+                b.add(codebook, SKOS.hasTopConcept, node)
+            for item in theme.get("constructs").items():
+                self._theme_evidence(theme["id"].value, node, item)
+        return codebook
 
-    def _quotes(self, rows: list[Field]) -> None:
-        self.quote_ids = {}
-        for n, row in enumerate(rows, 1):
-            local = self.declare("quote", row["id"])
-            node = self.iri("quote", local)
-            self.quote_ids[local] = node
-            selector = self.iri("selector", local)
-            self.add(node, RDF.type, PK.Quote)
-            self.add(node, PK.inStudy, self.study)
-            self.add(node, PK.order, Literal(n, datatype=XSD.integer))
-            self.add(node, OA.hasSource, self.article)
-            self.add(node, OA.hasSelector, selector)
-            self.add(selector, RDF.type, OA.TextQuoteSelector)
-            self.add(selector, OA.exact, Literal(row["text"].text()))
-            self.add(node, PK.atSite, self.ref("site", row["site"]))
-            self.add(node, PK.stakeholderGroup, self.ref("stakeholder", row["stakeholder"]))
-            self.add(node, PK.inTheme, self.ref("theme", row["theme"]))
-            printed = row["attribution"].text()
-            self.add(node, PK.attributionLabel, Literal(printed))
-            self.label(node, f"Quote {local} ({printed})")
-            self.attribute(node, "authors")
-            codes = self.ref("code", row["codes"], many=True, sep=";")
-            if not codes:
-                raise row["codes"].error("every quote needs at least one code")
-            for code in codes:
-                coding = self.iri("coding", f"{local}-{code.rsplit('/', 1)[-1]}")
-                self.add(coding, RDF.type, PK.Coding)
-                self.add(coding, OA.motivatedBy, OA.classifying)
-                self.add(coding, OA.hasBody, code)
-                self.add(coding, OA.hasTarget, node)
-                self.add(coding, PROV.wasAttributedTo, PROJECT_AGENT)
-                self.add(coding, PROV.wasGeneratedBy, self.coding_activity)
-                self.label(coding, f"Coding of quote {local} as '{self.g.value(code, SKOS.prefLabel)}'")
+    def _theme_evidence(self, theme_id: str, theme: URIRef, item: Field) -> None:
+        b = self.b
+        construct = b.ref("construct", item["construct"])
+        node = b.iri("evidence", f"theme-{theme_id}-{item['construct'].value}")
+        if (node, None, None) in b.g:
+            raise item["construct"].error(f"duplicate link of theme '{theme_id}' to this construct")
+        b.add(node, RDF.type, PK.ConstructEvidence)
+        b.add(node, PK.inStudy, self.study)
+        b.add(node, PK.evidenceTheme, theme)
+        b.add(node, PK.evidenceConstruct, construct)
+        stance = item.get("stance").value
+        if stance:
+            b.add(node, PK.stance, STANCES[stance])
+        b.attribute(node, item["asserted_by"].text())
+        b.text(node, PK.basis, item.get("basis"), lang=False)
+        name = self.vocab.graph.value(construct, RDFS.label)
+        b.label(node, f"Theme {theme_id} as evidence on {name}" + (f" ({stance})" if stance else ""))
 
-    def _evidence(self, rows: list[Field]) -> None:
-        seen = set()
-        for row in rows:
-            quote_id = row["quote"].slug()
-            if quote_id not in self.quote_ids:
-                raise row["quote"].error(f"unknown quote '{quote_id}' (not in quotes.csv)")
-            construct = self.ref("construct", row["construct"])
-            key = (quote_id, row["construct"].value)
-            if key in seen:
-                raise row["construct"].error(f"duplicate link of quote '{quote_id}' to this construct")
-            seen.add(key)
-            stance = row["stance"].text()
-            if stance not in STANCES:
-                raise row["stance"].error(f"must be 'present' or 'lacking', not '{stance}'")
-            asserted = self.attribution(row["asserted_by"], "")
-            node = self.iri("evidence", f"{quote_id}-{row['construct'].value}")
-            name = self.vocab.graph.value(construct, RDFS.label)
-            self.label(node, f"Quote {quote_id} as evidence on {name} ({stance})")
-            self.add(node, RDF.type, PK.ConstructEvidence)
-            self.add(node, PK.inStudy, self.study)
-            self.add(node, PK.evidenceQuote, self.quote_ids[quote_id])
-            self.add(node, PK.evidenceConstruct, construct)
-            self.add(node, PK.stance, STANCES[stance])
-            self.attribute(node, asserted)
-            self.text(node, PK.basis, row.get("basis"), lang=False)
+    def _codebook(self, book: Field, codebook: URIRef, article: URIRef) -> tuple[URIRef, str]:
+        """Categories and codes; returns the activity that made the codings of quotes.csv's
+        ``codes`` column, and who they are attributed to (the codebook's default)."""
+        b = self.b
+        default = b.attribution(book.get("attribution"), "project")
+        for cat in book.get("categories").items():
+            node = b.iri("category", b.declare("category", cat["id"]))
+            b.add(node, RDF.type, PK.Category)
+            self._concept(node, cat, codebook, default)
+        codes = book.get("codes").items()
+        for code in codes:
+            b.declare("code", code["id"])
+        for code in codes:
+            node = b.iri("code", code["id"].value)
+            b.add(node, RDF.type, PK.Code)
+            self._concept(node, code, codebook, default)
+            if code.has("category"):
+                b.add(node, SKOS.broader, b.ref("category", code["category"]))
+            if code.has("parent"):
+                b.add(node, SKOS.broader, b.ref("code", code["parent"]))
+            for construct in b.refs("construct", code.get("constructs", [])):
+                b.add(node, PK.relatesToConstruct, construct)
+            b.text(node, DCTERMS.source, code.get("source"))
+        activity = b.iri("activity", "coding")
+        b.add(activity, RDF.type, PROV.Activity)
+        b.label(activity, "Coding of the quotes to the codebook's codes")
+        b.add(activity, PROV.wasAssociatedWith, PROJECT_AGENT if default == "project" else b.authors_agent)
+        b.add(activity, PROV.used, article)
+        return activity, default
 
-    def _links(self, refs: Field) -> None:
+    def _concept(self, node: URIRef, item: Field, codebook: URIRef, default: str) -> None:
+        b = self.b
+        b.add(node, PK.inStudy, self.study)
+        b.label(node, item["label"].text(), concept=True)
+        b.text(node, SKOS.definition, item.get("definition"))
+        b.text(node, SKOS.note, item.get("note"))
+        b.add(node, SKOS.inScheme, codebook)
+        b.attribute(node, b.attribution(item.get("attribution"), default))
+
+    def _links(self, refs: Field, article: URIRef) -> None:
+        """Literature links: that the paper cites the works is the authors' (cito:cites, in
+        _references); why, and for which constructs and themes, is the project's reading."""
+        b = self.b
         for link in refs.get("links").items():
-            node = self.iri("link", self.declare("link", link["id"]))
-            self.add(node, RDF.type, PK.LiteratureLink)
-            self.add(node, PK.inStudy, self.study)
-            self.text(node, DCTERMS.description, link.get("summary"))
-            self.text(node, DCTERMS.source, link.get("section"), lang=False)
+            node = b.iri("link", b.declare("link", link["id"]))
+            b.add(node, RDF.type, PK.LiteratureLink)
+            b.add(node, PK.inStudy, self.study)
+            b.text(node, DCTERMS.description, link.get("summary"))
+            b.text(node, DCTERMS.source, link.get("section"), lang=False)
             intent_name = link["intent"].text()
             if intent_name not in INTENTS:
                 raise link["intent"].error(
                     f"unknown CiTO intent '{intent_name}' (use one of {', '.join(INTENTS)})")
-            intent = CITO[intent_name]
-            self.add(node, PK.citationIntent, intent)
-            self.attribute(node, "authors")
-            for work in self.ref("reference", link["references"], many=True):
-                self.add(node, PK.citesReference, work)
-                self.add(self.article, intent, work)
-            for construct in self.ref("construct", link.get("constructs", []), many=True):
-                self.add(node, PK.aboutConstruct, construct)
-            for theme in self.ref("theme", link.get("themes", []), many=True):
-                self.add(node, PK.aboutTheme, theme)
-            numbers = ", ".join(str(self.g.value(w, PK.referenceNumber)) for w in
-                                self.ref("reference", link["references"], many=True))
-            self.label(node, f"Literature link {link['id'].value}: {intent_name} [{numbers}]")
+            b.add(node, PK.citationIntent, CITO[intent_name])
+            b.attribute(node, "project")
+            works = b.refs("reference", link["references"])
+            for work in works:
+                b.add(node, PK.citesReference, work)
+            for construct in b.refs("construct", link.get("constructs", [])):
+                b.add(node, PK.aboutConstruct, construct)
+            for theme in b.refs("theme", link.get("themes", [])):
+                b.add(node, PK.aboutTheme, theme)
+            numbers = ", ".join(str(b.g.value(w, PK.referenceNumber)) for w in works)
+            b.label(node, f"Literature link {link['id'].value}: {intent_name} [{numbers}]")
 
     def _outcomes(self, meta: Field) -> None:
+        b = self.b
         for key, kind, cls in (("findings", "finding", PK.Finding),
-                               ("conclusions", "recommendation", PK.Recommendation)):
+                               ("conclusions", "recommendation", PK.Recommendation),
+                               ("limitations", "limitation", PK.Limitation)):
             for n, item in enumerate(meta.get(key).items(), 1):
-                node = self.iri(kind, self.declare(kind, item["id"]))
-                self.add(node, RDF.type, cls)
-                self.add(node, PK.inStudy, self.study)
+                node = b.iri(kind, b.declare(kind, item["id"]))
+                b.add(node, RDF.type, cls)
+                b.add(node, PK.inStudy, self.study)
                 order = item["order"].count() if item.has("order") else n
-                self.add(node, PK.order, Literal(order, datatype=XSD.integer))
-                summary = item["summary"].text()
-                self.add(node, DCTERMS.description, Literal(summary, lang="en"))
-                self.label(node, f"{kind.capitalize()} {order}")
-                self.attribute(node, "authors")
-                for theme in self.ref("theme", item.get("themes", []), many=True):
-                    self.add(node, PK.aboutTheme, theme)
-                for construct in self.ref("construct", item.get("constructs", []), many=True):
-                    self.add(node, PK.aboutConstruct, construct)
+                b.add(node, PK.order, Literal(order, datatype=XSD.integer))
+                b.add(node, DCTERMS.description, Literal(item["summary"].text(), lang="en"))
+                b.label(node, f"{kind.capitalize()} {order}")
+                b.attribute(node, "authors")
+                b.text(node, DCTERMS.source, item.get("source"), lang=False)
+                if item.has("kind"):
+                    b.add(node, PK.findingKind, FINDING_KINDS[item["kind"].text()])
+                for theme in b.refs("theme", item.get("themes", [])):
+                    b.add(node, PK.aboutTheme, theme)
+                for construct in b.refs("construct", item.get("constructs", [])):
+                    b.add(node, PK.aboutConstruct, construct)
+

@@ -1,0 +1,1 @@
+"""Writers: each turns the RDF graph of a study into another format, deterministically."""
