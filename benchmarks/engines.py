@@ -19,6 +19,7 @@ counts must agree between the engines. Prints Markdown tables; results are in RE
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -98,6 +99,7 @@ def main() -> None:
                         help="quotes in the synthetic collection (about 15 triples each)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the engines on the way out
     with tempfile.TemporaryDirectory(prefix="peerkg-engines-") as scratch:
         scratch = Path(scratch)
         oxigraph = Engine(str(scratch / "oxigraph"), timeout=None)
