@@ -4,6 +4,8 @@ rules each engine difference is met by (tests/test_engines_virtuoso.py runs them
 import base64
 import http.server
 import threading
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -25,7 +27,7 @@ from peerkg.graph.store.engines import (
     term,
     timed_out,
 )
-from peerkg.graph.store.settings import EndpointSettings, endpoint_settings
+from peerkg.graph.store.settings import ENVIRONMENT, EndpointSettings, endpoint_settings
 
 URL = "http://127.0.0.1:8890/sparql"
 SECRET = "s3cret-Pa55"
@@ -269,3 +271,12 @@ def test_virtuosos_short_answers_are_errors_not_results():
     assert timed_out(VIRTUOSO, b"Virtuoso S1T00 Error SR171: Transaction timed out")
     echoed = b"Virtuoso 37000 Error SP030: syntax error\n\nSPARQL query:\nINSERT DATA { <a> <b> 'secret' }"
     assert failure_message(VIRTUOSO, echoed) == "Virtuoso 37000 Error SP030: syntax error"
+
+
+def test_the_readme_documents_every_store_setting():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Running on an external engine"):]
+    for variable in ENVIRONMENT.values():
+        assert f"`{variable}`" in section, variable
+    for setting in fields(EndpointSettings):
+        assert f"`{setting.name}`" in section, setting.name
