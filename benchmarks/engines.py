@@ -20,6 +20,7 @@ the results are in RESULTS.md.
 """
 
 import argparse
+import math
 import os
 import signal
 import statistics
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 from synthetic import write  # noqa: E402
 
+from peerkg.graph.base.errors import StoreError  # noqa: E402
 from peerkg.graph.store import EndpointStore  # noqa: E402
 from peerkg.graph.store.engine import Engine  # noqa: E402
 from peerkg.graph.store.settings import EndpointSettings  # noqa: E402
@@ -44,8 +46,13 @@ from tests.virtuoso import Virtuoso  # noqa: E402
 TUNED = {"StopCompilerWhenXOverRunTime": 1}  # stop planning once it outlasts the estimated run
 
 
-def timed(run, runs: int) -> tuple[float, int]:
-    rows = len(run().rows)
+def timed(run, runs: int) -> tuple[float, int | str]:
+    """The median time of ``runs`` runs after a warm-up, and the row count (or the error)."""
+    try:
+        rows = len(run().rows)
+    except StoreError as e:
+        print(f"error: {str(e)[-300:]}", file=sys.stderr, flush=True)
+        return float("nan"), "error"
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -78,6 +85,13 @@ def synthetic_graphs(scratch: Path, quotes: int) -> dict:
     return {g.identifier: g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)}
 
 
+def cells(seconds: float, baseline: float) -> str:
+    """Milliseconds and the ratio to ``baseline``, as two table cells."""
+    if math.isnan(seconds):
+        return "error | "
+    return f"{seconds * 1000:.1f} | x{seconds / baseline:.2f}"
+
+
 def compare(label: str, stores: dict[str, EndpointStore], runs: int) -> list[str]:
     lines = []
     triples = {n: int(s.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0])
@@ -85,12 +99,11 @@ def compare(label: str, stores: dict[str, EndpointStore], runs: int) -> list[str
     assert len(set(triples.values())) == 1, f"the engines hold different data: {triples}"
     for query in sorted(registry().values(), key=lambda q: q.name):
         results = {n: timed(lambda s=s, q=query: q.run(s), runs) for n, s in stores.items()}
-        rows = {r for _, r in results.values()}
+        rows = {r for _, r in results.values()} - {"error"}
         assert len(rows) == 1, f"{query.name}: the engines disagree on row counts {results}"
         ox, vt, tu = (results[n][0] for n in ("oxigraph", "virtuoso", "tuned"))
         lines.append(f"| {label} ({triples['oxigraph']:,} triples) | {query.name} | {rows.pop():,} "
-                     f"| {ox * 1000:.1f} | {vt * 1000:.1f} | x{vt / ox:.2f} "
-                     f"| {tu * 1000:.1f} | x{tu / ox:.2f} |")
+                     f"| {ox * 1000:.1f} | {cells(vt, ox)} | {cells(tu, ox)} |")
         print(lines[-1], flush=True)
     return lines
 

@@ -88,8 +88,6 @@ def test_a_query_past_the_time_limit_is_stopped(virtuoso):
 @pytest.fixture(scope="module")
 def small_virtuoso(tmp_path_factory):
     """A second private Virtuoso that sends at most 5 rows per result (ResultSetMaxRows)."""
-    if not private_virtuoso.available():
-        pytest.skip("needs Debian's Virtuoso 7")
     server = private_virtuoso.Virtuoso(tmp_path_factory.mktemp("small-virtuoso"), max_rows=5)
     server.start()
     yield server

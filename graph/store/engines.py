@@ -218,7 +218,9 @@ def failure_message(profile: Profile, body: bytes) -> str:
     message = body.decode("utf-8", "replace").split("\n\nSPARQL query:")[0]
     if page := re.search(r"<xmp>(.*?)</xmp>", message, re.S):  # Virtuoso's HTML error pages
         message = page[1]
-    message = message.strip()[:2000]
+    message = message.strip()
+    if len(message) > 2000:  # Virtuoso may append its error to a result it had begun to send
+        message = f"{message[:500]} ... {message[-1500:]}"
     if profile.virtuoso and "SECURITY" in message:
         message += (" (updates on Virtuoso need a user with the SPARQL_UPDATE role: set "
                     "PEERKG_STORE_USER and PEERKG_STORE_PASSWORD)")
