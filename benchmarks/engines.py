@@ -50,14 +50,14 @@ def timed(run, runs: int) -> tuple[float, int | str]:
     """The median time of ``runs`` runs after a warm-up, and the row count (or the error)."""
     try:
         rows = len(run().rows)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
     except StoreError as e:
         print(f"error: {str(e)[-300:]}", file=sys.stderr, flush=True)
         return float("nan"), "error"
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
     return statistics.median(times), rows
 
 
@@ -118,8 +118,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="peerkg-engines-") as scratch:
         scratch = Path(scratch)
         oxigraph = Engine(str(scratch / "oxigraph"), timeout=None)
-        virtuoso = Virtuoso(scratch / "virtuoso", buffers=340_000)
-        tuned = Virtuoso(scratch / "tuned", buffers=340_000, parameters=TUNED)
+        virtuoso = Virtuoso(scratch / "virtuoso", buffers=340_000, max_seconds=3600)
+        tuned = Virtuoso(scratch / "tuned", buffers=340_000, max_seconds=3600, parameters=TUNED)
         servers = [oxigraph, virtuoso, tuned]
         for server in servers:
             server.start()

@@ -269,6 +269,8 @@ def test_virtuosos_short_answers_are_errors_not_results():
         check_answer(VIRTUOSO, 200, {"X-SPARQL-MaxRows": "10000"}, b"{}")
     check_answer(Profile("oxigraph"), 200, partial, b"{}")
     assert timed_out(VIRTUOSO, b"Virtuoso S1T00 Error SR171: Transaction timed out")
+    assert timed_out(VIRTUOSO, b'{ "head": ... "value": "Code 9.5Virtuoso S1TAT Error RC...: '
+                               b'Returning incomplete results, query interrupted by result timeout.')
     echoed = b"Virtuoso 37000 Error SP030: syntax error\n\nSPARQL query:\nINSERT DATA { <a> <b> 'secret' }"
     assert failure_message(VIRTUOSO, echoed) == "Virtuoso 37000 Error SP030: syntax error"
 

@@ -228,6 +228,8 @@ def failure_message(profile: Profile, body: bytes) -> str:
 
 
 def timed_out(profile: Profile, body: bytes) -> bool:
-    """True if an error answer says the engine stopped the request at its time limit, or would
-    not start it because it estimates that it would run past it."""
-    return profile.virtuoso and (b"SR171" in body or b"estimated execution time" in body)
+    """True if an error answer says the engine stopped the request at its time limit (at the
+    end of the rows it had sent, for Virtuoso's "S1TAT"), or would not start it because it
+    estimates that it would run past it."""
+    return profile.virtuoso and any(sign in body for sign in (
+        b"SR171", b"S1TAT", b"estimated execution time"))
