@@ -165,6 +165,9 @@ def test_missing_or_wrong_credentials_say_so_without_the_password(guarded):
     with pytest.raises(StoreError, match="refused the credentials of user 'peerkg'") as error:
         EndpointStore(guarded, settings=EndpointSettings(user="peerkg", password=SECRET + "x")).select("SELECT * {}")
     assert SECRET not in str(error.value)
+    with pytest.raises(StoreError, match="refused the token") as error:
+        EndpointStore(guarded, settings=EndpointSettings(token=SECRET + "x")).select("SELECT * {}")
+    assert SECRET not in str(error.value)
 
 
 # detection from the server's header and service description

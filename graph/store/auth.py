@@ -89,6 +89,8 @@ class Authenticator:
         challenges = parse_challenges(values)
         digest = challenges.get("digest")
         stale = digest is not None and digest.get("stale", "").lower() == "true"
+        if self._token:
+            raise StoreError(f"{url} refused the token (PEERKG_STORE_TOKEN)")
         if self.user is None or self._password is None:
             raise StoreError(
                 f"{url} asks for credentials ({', '.join(challenges) or 'no scheme named'}): set "

@@ -143,13 +143,15 @@ def skolemise(name: URIRef, graph: Graph) -> Graph:
 def prepared(profile: Profile, name: URIRef, graph: Graph) -> Graph:
     """``graph`` as the engine must be sent it so that it reads back the same.
 
-    On Virtuoso: blank nodes skolemised and ``xsd:decimal`` written with a decimal point; and
+    Blank nodes skolemised where the engine cannot take them. On Virtuoso, ``xsd:decimal``
+    written with a decimal point; and
     StoreError, before anything is sent, for what Virtuoso would store as something else:
     an ill-typed literal, a NUL character, a relative IRI (resolved against the graph name) or
     an IRI over :data:`IRI_BYTES` bytes (cut short)."""
+    if not profile.blank_nodes:
+        graph = skolemise(name, graph)
     if not profile.virtuoso:
         return graph
-    graph = skolemise(name, graph)
     fixed = Graph()
     for triple in graph:
         fixed.add(tuple(_virtuoso_term(name, t) for t in triple))
