@@ -4,17 +4,21 @@
 Configuration keys (see ``peerkg serve --help`` for the options that set them): ``STORE`` (a
 location string or an open Store), ``QUERY_TIMEOUT`` (seconds; enforced by the store ``peerkg
 serve`` builds, reported by ``/api/health``), ``WRITE_TOKEN`` (None = read-only),
-``CORS_ORIGIN`` (None = no CORS headers), ``MAX_RESULT_BYTES`` (the largest ``/sparql`` result
-sent; larger ones get 503).
+``READ_TOKEN`` (None = only the write token reads restricted studies), ``FEDERATE`` (the
+endpoints SERVICE may call; none by default), ``CORS_ORIGIN`` (None = no CORS headers),
+``MAX_RESULT_BYTES`` (the largest ``/sparql`` result sent; larger ones get 503),
+``MAX_QUERY_BYTES`` and ``MAX_UPDATE_BYTES`` (the longest query, and update with the write
+token, taken; longer ones get 413).
 """
 
 from flask import Flask, current_app, request
 
-from peerkg.api import errors, graph_views, json_api, pages, sparql, store
+from peerkg.api import errors, graph_views, json_api, pages, sparql, store, synthesis
 
-DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "CORS_ORIGIN": None,
-            "MAX_RESULT_BYTES": 64 * 2**20}
-BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp)
+DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "READ_TOKEN": None,
+            "FEDERATE": (), "CORS_ORIGIN": None, "MAX_RESULT_BYTES": 64 * 2**20,
+            "MAX_QUERY_BYTES": 2**20, "MAX_UPDATE_BYTES": 256 * 2**20}
+BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp, synthesis.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

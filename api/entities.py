@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from peerkg.graph.base.iris import ID, PREFIXES
+from peerkg.graph.base.iris import PREFIXES
 from peerkg.graph.store import Store
 from peerkg.queries import registry
 
@@ -73,8 +73,3 @@ def local_name(iri) -> str:
     text = str(iri).rstrip("/#")
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if "#" in text or "/" in text else text
 
-
-def page_path(iri) -> str | None:
-    """The server path of a peerkg entity (``/id/...``), or None for IRIs outside peerkg."""
-    text = str(iri)
-    return "/id/" + text[len(ID):] if text.startswith(ID) and len(text) > len(ID) else None

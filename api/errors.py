@@ -3,17 +3,19 @@
 :func:`error_body` builds it and every error answer goes through :func:`error_response`: JSON
 for ``/api`` and ``/sparql`` and for clients that prefer it, the same message in the base HTML
 layout for people browsing pages. User errors map to statuses by type (InputError 400,
-QueryTimeout and ResultTooLarge 503, other StoreError 503); anything else is a bug: a 500 whose
-traceback goes to the log and whose body says nothing internal.
+QueryTimeout and ResultTooLarge 503, BrokenAnswer 502 (the engine failed after starting its
+answer), other StoreError 503); anything else is a bug: a 500 whose traceback goes to the log
+and whose body says nothing internal.
 """
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from peerkg.graph.base.errors import InputError, PeerkgError, StoreError
+from peerkg.graph.store import BrokenAnswer
 
 JSON_PREFIXES = ("/api/", "/sparql")
-STATUS = [(InputError, 400), (StoreError, 503)]
+STATUS = [(InputError, 400), (BrokenAnswer, 502), (StoreError, 503)]
 
 
 def error_body(status: int, message: str) -> dict:

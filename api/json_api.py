@@ -12,14 +12,15 @@ from werkzeug.exceptions import NotFound
 from peerkg.api.openapi import openapi
 from peerkg.api.records import named_rows, quote_page, records, theme_tree
 from peerkg.api.store import get_store
-from peerkg.queries import registry
+from peerkg.queries import public, registry
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    """Whether the store answers, and the server's limits."""
-    return jsonify(ok=True, store=get_store().location, graphs=len(get_store().graphs()),
+    """Whether the store answers (and how many graphs the caller may see), and the server's
+    limits; no address of the store or its engine."""
+    return jsonify(ok=True, graphs=len(get_store().graphs()),
                    query_timeout=current_app.config["QUERY_TIMEOUT"],
                    max_result_bytes=current_app.config["MAX_RESULT_BYTES"],
                    writable=bool(current_app.config["WRITE_TOKEN"]))
@@ -53,12 +54,13 @@ def constructs():
 
 @bp.get("/queries")
 def queries():
-    """The named queries, with their parameters."""
+    """The named queries of the public contract, with their parameters (internal ones, which
+    the pages are built from, run too but are not listed)."""
     return jsonify(ok=True, queries=[
         {"name": q.name, "title": q.title, "description": q.description,
          "params": [{"name": p.name, "type": p.type, "optional": p.optional,
                      "description": p.description} for p in q.params]}
-        for q in registry().values()])
+        for q in public().values()])
 
 
 @bp.get("/queries/<name>")

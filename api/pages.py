@@ -6,11 +6,11 @@ HTML, Turtle or JSON-LD, chosen from the Accept header; an unknown one is 404.
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
 
-from peerkg.api.entities import describe, local_name, page_path
+from peerkg.api.entities import describe, local_name
 from peerkg.api.records import named_rows, quote_page, theme_tree
 from peerkg.api.store import get_store
 from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, by_media_type
-from peerkg.graph.base.iris import ID, PK
+from peerkg.graph.base.iris import ID, PK, page_path
 from peerkg.queries.filters import ENTITY_FILTERS, FILTERS, filter_values
 
 bp = Blueprint("pages", __name__)
@@ -19,7 +19,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.app_template_filter("page")
 def page_filter(iri) -> str | None:
-    """The server path of an entity IRI, or None outside peerkg (see entities.page_path)."""
+    """The server path of an entity IRI, or None outside peerkg (see iris.page_path)."""
     return page_path(iri)
 
 

@@ -6,6 +6,7 @@ from rdflib.term import Node
 from werkzeug.exceptions import BadRequest
 
 from peerkg.api.store import get_store
+from peerkg.graph.base.iris import PROJECT_AGENT
 from peerkg.graph.store import Table
 from peerkg.queries import registry
 from peerkg.queries.filters import FILTERS
@@ -33,7 +34,8 @@ def named_rows(name: str, params: dict[str, str] | None = None) -> list[dict]:
 
 
 def theme_tree() -> list[dict]:
-    """Themes in study order, each with its categories and their codes (with quote counts)."""
+    """Themes in study order, each with its categories and their codes (with quote counts);
+    a category or code the project reconstructed has ``reconstructed`` true."""
     nested: dict[str, dict] = {}
     for row in named_rows("themes"):
         theme = nested.setdefault(row["theme"], {
@@ -42,9 +44,11 @@ def theme_tree() -> list[dict]:
         if row["category"] is None:
             continue
         category = theme["categories"].setdefault(row["category"], {
-            "category": row["category"], "label": row["category_label"], "codes": []})
+            "category": row["category"], "label": row["category_label"], "codes": [],
+            "reconstructed": row["category_by"] == str(PROJECT_AGENT)})
         category["codes"].append({"code": row["code"], "label": row["code_label"],
-                                  "quotes": row["quotes"]})
+                                  "quotes": row["quotes"],
+                                  "reconstructed": row["code_by"] == str(PROJECT_AGENT)})
     for theme in nested.values():
         theme["categories"] = list(theme["categories"].values())
     return list(nested.values())

@@ -8,22 +8,34 @@ methods 405. Without an operation the endpoint answers its service description
 
 Read-only unless the app has a ``WRITE_TOKEN``: an update then needs ``Authorization: Bearer
 <token>`` (401 without it, 403 with a wrong one); with no token configured updates get 403.
-Nothing reaches the store before these checks pass.
+A request without a read or write token does not see restricted studies (see
+:mod:`peerkg.api.store`), whatever dataset it names.
+
+Every operation is read before it reaches the store (:mod:`peerkg.graph.store.inspect`): one that
+would make the server call an endpoint (``SERVICE``, ``LOAD``) not listed in ``FEDERATE`` gets
+400 naming it, as does one too ambiguous, deep or long to run safely; a query text over
+``MAX_QUERY_BYTES`` gets 413 (414 in a URL), an update over ``MAX_UPDATE_BYTES`` 413. Answers are
+buffered whole: an engine failing after its first byte is an error, never a broken 200.
+Relative IRIs are resolved against the endpoint's URL. Nothing reaches the store before these
+checks pass.
 """
 
 import hmac
-from dataclasses import dataclass, field
+import urllib.parse
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, Unauthorized
+from werkzeug.exceptions import BadRequest, Forbidden, MethodNotAllowed, RequestURITooLarge, Unauthorized
 from werkzeug.exceptions import UnsupportedMediaType as Unsupported
 
 from peerkg.api.errors import error_response
-from peerkg.api.store import get_store
+from peerkg.api.store import bearer_token, get_store
 from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, RESULT_FORMATS, by_media_type
+from peerkg.graph.store import Dataset
+from peerkg.graph.store.inspect import inspect
 
 bp = Blueprint("sparql", __name__)
 
@@ -38,11 +50,11 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 @dataclass
 class Operation:
-    """A SPARQL query or update, with its protocol dataset parameters."""
+    """A SPARQL query or update, with the dataset its protocol parameters name (or None)."""
 
     kind: str
     text: str
-    dataset: dict[str, list[str]] = field(default_factory=dict)
+    dataset: Dataset | None = None
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -52,6 +64,10 @@ def sparql():
         return service_description()
     if operation.kind == "update":
         authorize()
+    found = inspect(operation.text, operation.kind)
+    check_calls(found)
+    if found.relative:  # else the engine would resolve them against its own address
+        operation.text = f"BASE <{request.base_url}> {operation.text}"
     accept = request.accept_mimetypes
     answer = get_store().run_protocol(
         operation.kind, operation.text, operation.dataset,
@@ -67,19 +83,30 @@ def sparql():
 def parse_request() -> Operation | None:
     """The operation a protocol request carries, or None for a GET without one.
 
-    Raises 400 for a missing, repeated or undecodable operation, 405 for an update by GET and
-    415 for a body that is neither a form nor a SPARQL operation in UTF-8.
+    Raises 400 for a missing, repeated or undecodable operation, 405 for an update by GET,
+    413/414 for one too large and 415 for a body that is neither a form nor a SPARQL operation
+    in UTF-8.
     """
+    limit = current_app.config["MAX_QUERY_BYTES"]
     if request.method == "GET":
+        if len(request.query_string) > limit:
+            raise RequestURITooLarge(f"the query is longer than {limit} bytes")
+        _utf8(request.query_string)
         if "update" in request.args:
             raise MethodNotAllowed(["POST"], "a SPARQL update must be sent by POST")
         if "query" not in request.args:
             return None
         return _operation("query", _single(request.args, "query"), [request.args])
+    writer = current_app.config["WRITE_TOKEN"]
+    given = bearer_token()
+    if writer and given and hmac.compare_digest(given.encode(), writer.encode()):
+        limit = current_app.config["MAX_UPDATE_BYTES"]
+    request.max_content_length = limit
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise Unsupported(f"the body must be UTF-8, not {charset}")
     if request.mimetype == FORM:
+        _utf8(request.get_data(cache=True))
         kinds = [k for k in DATASET if k in request.form]
         if len(kinds) != 1:
             raise BadRequest("a form must carry exactly one 'query' or 'update' parameter")
@@ -95,6 +122,15 @@ def parse_request() -> Operation | None:
                       f" (got {request.mimetype or 'no Content-Type'})")
 
 
+def _utf8(encoded: bytes) -> None:
+    """Refuse URL-encoded parameters that are not UTF-8 (werkzeug would keep the bytes as
+    ``%FF`` in the text, changing the query)."""
+    try:
+        urllib.parse.unquote_to_bytes(encoded.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the parameters are not valid UTF-8") from None
+
+
 def _single(params, name: str) -> str:
     values = params.getlist(name)
     if len(values) != 1:
@@ -103,9 +139,10 @@ def _single(params, name: str) -> str:
 
 
 def _operation(kind: str, text: str, sources: list) -> Operation:
-    dataset = {name: [v for source in sources for v in source.getlist(name)]
-               for name in DATASET[kind]}
-    return Operation(kind, text, {k: v for k, v in dataset.items() if v})
+    default, named = ([v for source in sources for v in source.getlist(name)]
+                      for name in DATASET[kind])
+    return Operation(kind, text, Dataset(tuple(default), tuple(named)) if default or named
+                     else None)
 
 
 def authorize() -> None:
@@ -114,12 +151,28 @@ def authorize() -> None:
     if not token:
         raise Forbidden("this server is read-only: SPARQL Update is off (start peerkg serve "
                         "with --write-token to allow it)")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
+    given = bearer_token()
+    if given is None:
         raise Unauthorized("a SPARQL update needs the header 'Authorization: Bearer <token>'",
                            www_authenticate=WWWAuthenticate("Bearer", {"realm": "peerkg"}))
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if not hmac.compare_digest(given.encode(), token.encode()):
         raise Forbidden("the write token is wrong; nothing was changed")
+
+
+def check_calls(found) -> None:
+    """Refuse an operation that would make the server call an endpoint (SERVICE, LOAD) it was
+    not told to trust (``FEDERATE``): nothing is sent anywhere."""
+    allowed = current_app.config["FEDERATE"]
+    for endpoint in found.services:
+        if endpoint is None:
+            raise BadRequest("SERVICE with a variable endpoint is not allowed: name the endpoint")
+        if endpoint not in allowed:
+            raise BadRequest(f"SERVICE <{endpoint}> is not allowed: this server calls only the "
+                             "endpoints it was started with (peerkg serve --federate URL)")
+    for source in found.loads:
+        if source not in allowed:
+            raise BadRequest(f"LOAD <{source}> is not allowed: this server fetches only from the "
+                             "endpoints it was started with (peerkg serve --federate URL)")
 
 
 def service_description():

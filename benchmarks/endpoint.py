@@ -57,15 +57,18 @@ JSON_RESULTS = "application/sparql-results+json"
 
 
 class Http:
-    """SPARQL over HTTP on one kept-alive connection; answers fully read."""
+    """SPARQL over HTTP on one kept-alive connection; answers fully read. ``fields`` are sent
+    with every query (the engine, which is not started with a union default graph, gets
+    ``union-default-graph`` as ``peerkg serve`` sends it)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, **fields: str):
         target = urllib.parse.urlsplit(url)
         self.path = target.path
+        self.fields = fields
         self.connection = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
 
     def __call__(self, query: str) -> int:
-        body = urllib.parse.urlencode({"query": query})
+        body = urllib.parse.urlencode({"query": query, **self.fields})
         self.connection.request("POST", self.path, body, {
             "Content-Type": "application/x-www-form-urlencoded", "Accept": JSON_RESULTS})
         response = self.connection.getresponse()
@@ -123,9 +126,10 @@ def bench(label: str, data: Path, queries: dict[str, str], runs: int) -> list[st
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         front = f"http://127.0.0.1:{port}"
-        engine_url = _wait(front)
+        _wait(front)
         engines = {"endpoint": Http(front + "/sparql"),
-                   "oxigraph": Http(engine_url + "/query"),
+                   "oxigraph": Http(engine_url(server.pid) + "/query",
+                                    **{"union-default-graph": ""}),
                    "pyoxigraph": InProcess(local)}
         lines = []
         for name, query in queries.items():
@@ -154,18 +158,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(front: str) -> str:
-    """Wait for the front to answer; returns the URL of the Oxigraph server it manages."""
+def _wait(front: str) -> None:
+    """Wait for the front to answer."""
     deadline = time.monotonic() + 300
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlsplit(front).port)
             connection.request("GET", "/api/health")
-            return json.loads(connection.getresponse().read())["store"]
-        except (OSError, KeyError, ValueError):
+            json.loads(connection.getresponse().read())
+            return
+        except (OSError, ValueError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def engine_url(server_pid: int) -> str:
+    """The URL of the Oxigraph server that the ``peerkg serve`` process ``server_pid`` started,
+    read from /proc (Linux): the front tells nobody its engine's address."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            args = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == server_pid and b"--bind" in args:
+            return "http://" + args[args.index(b"--bind") + 1].decode()
+    raise RuntimeError(f"no Oxigraph server started by process {server_pid}")
 
 
 def main() -> None:

@@ -14,7 +14,13 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 
 from peerkg.graph.base.errors import InputError
-from peerkg.graph.base.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, PK, VOCAB_GRAPH
+from peerkg.graph.base.iris import (
+    ACCESS_LEVEL,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PK,
+    VOCAB_GRAPH,
+)
 from peerkg.graph.readers.rdf import read_rdf
 from peerkg.graph.readers.sssom import is_sssom, read_sssom
 from peerkg.graph.readers.study import bundled_studies, read_study
@@ -56,10 +62,13 @@ def data_graph(graphs: Mapping[URIRef, Graph]) -> Graph:
 
 
 def load(store: Store, sources: Iterable[Path], graph: str | None = None,
-         progress: Progress = lambda step: None) -> dict[URIRef, int]:
+         progress: Progress = lambda step: None, access: str | None = None) -> dict[URIRef, int]:
     """Read and check every source, then replace their graphs (plus the ontology and
     vocabulary graphs) in one transaction, dropping any saved inferences (see
     ``peerkg validate --reason --save``). Returns the number of triples per graph loaded.
+
+    ``access`` (``"public"`` or ``"restricted"``) sets the access level of every graph the
+    sources hold, whatever they say themselves (a study package's ``access:``).
 
     Raises InputError for unreadable sources and NotConforming for data breaking the shapes;
     in both cases the store is not touched.
@@ -67,7 +76,11 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
     graphs = base_graphs()
     for source in sources:
         progress(f"reading {source}")
-        graphs.update(read_source(source, graph))
+        read = read_source(source, graph)
+        if access is not None:
+            for name, g in read.items():
+                set_access(g, name, access)
+        graphs.update(read)
     progress("checking with SHACL")
     check_shapes(data_graph(graphs))
     check_mapped_concepts(store, graphs)
@@ -75,6 +88,12 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
     # saved inferences would no longer follow from the data: drop them in the same transaction
     store.replace_graphs({**graphs, INFERRED_GRAPH: Graph()})
     return {name: len(g) for name, g in graphs.items()}
+
+
+def set_access(graph: Graph, name: URIRef, access: str) -> None:
+    """Make ``graph`` (named ``name``) say that it is public or restricted (DESIGN.md)."""
+    graph.remove((name, ACCESS_LEVEL, None))
+    graph.add((name, ACCESS_LEVEL, PK[access]))
 
 
 def check_mapped_concepts(store: Store, graphs: Mapping[URIRef, Graph]) -> None:

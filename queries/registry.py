@@ -5,6 +5,7 @@ A header is the file's leading comment lines::
     # title: Quotes by construct
     # description: What the query answers.
     # param: construct construct optional : what the parameter means
+    # internal: yes
 
 A ``param`` line gives the name, the type, ``optional`` or ``required``, optionally ``->
 VARIABLE`` (the SPARQL variable it binds, without '?'; by default the name itself), and a
@@ -13,6 +14,9 @@ description. Types: ``iri``, ``string``, ``integer``, and the entity types of th
 ``construct``), which take a label, an id or an IRI and bind every entity the value names. A
 value that names nothing is an InputError naming it and the known values. Values are bound by
 the store's engine (see peerkg.graph.store), never formatted into the query text.
+
+``internal: yes`` marks a query the API, pages and views are built from: it runs like any other
+but is not listed as part of the public contract (:func:`public`), so it may change.
 """
 
 import re
@@ -57,6 +61,7 @@ class NamedQuery:
     description: str
     text: str
     params: tuple[Param, ...] = field(default=())
+    internal: bool = False
 
     def bind(self, values: dict[str, str], store: Store) -> dict[str, Node | list[Node]]:
         """Turn ``name -> text`` values into bindings of this query's variables: typed RDF
@@ -137,7 +142,7 @@ def parse(text: str, name: str, source: str = "") -> NamedQuery:
         else:
             header[key] = value
     return NamedQuery(name, header.get("title", name), header.get("description", ""), text,
-                      tuple(params))
+                      tuple(params), header.get("internal") == "yes")
 
 
 @cache
@@ -145,6 +150,11 @@ def registry() -> dict[str, NamedQuery]:
     """Every named query shipped with peerkg, by name."""
     return {p.stem: parse(p.read_text(encoding="utf-8"), p.stem, p.name)
             for p in sorted(HERE.glob("*.rq"))}
+
+
+def public() -> dict[str, NamedQuery]:
+    """The named queries of the public contract: every query not marked internal."""
+    return {name: q for name, q in registry().items() if not q.internal}
 
 
 def resolve(name_or_file: str) -> NamedQuery:

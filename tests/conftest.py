@@ -24,7 +24,7 @@ from peerkg.graph.store.settings import EndpointSettings
 from . import virtuoso as private_virtuoso
 
 ROOT = Path(__file__).parent.parent
-SEED = ROOT.parent / "shared" / "seed" / "000_505e6c33355fddf1.txt"
+SEED = ROOT / "tests" / "data" / "gillard2013-fulltext.txt"  # the paper, vendored (CC BY 2.0)
 STUDY = ROOT / "graph" / "studies" / "gillard2013"
 REQUIRE_ALL = os.environ.get("PEERKG_REQUIRE_ALL") == "1"
 
@@ -79,7 +79,7 @@ def oxigraph_server(tmp_path_factory):
     by the same Engine class ``peerkg serve`` uses, with the union of named graphs as its
     default graph; one for the whole run (``endpoint`` empties it for each test). Yields its
     base URL."""
-    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None)
+    engine = Engine(str(tmp_path_factory.mktemp("oxigraph") / "store"), timeout=None, writable=True)
     engine.start()
     yield engine.url
     engine.stop()
@@ -149,6 +149,27 @@ def any_store(request):
     """Each backend in turn: the store contract tests and the named queries run on the embedded
     store, on an Oxigraph server (with and without the union default graph) and on Virtuoso."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def protocol_server(tmp_path_factory):
+    """A real ``peerkg serve`` on an empty store, with the write token of tests/test_serve.py:
+    the W3C protocol and dataset suites load their own data into it."""
+    from .test_serve import TOKEN, running_server
+
+    location = tmp_path_factory.mktemp("protocol") / "store"
+    with running_server(str(location), "--write-token", TOKEN) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    """Starts peerkg commands without paying Python's start-up each time (tests/zygote.py)."""
+    from .zygote import Zygote
+
+    starter = Zygote()
+    yield starter
+    starter.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,12 @@ from peerkg.graph.loader import load
 from peerkg.queries import registry
 
 DATA = Path(__file__).parent / "data"
+MINI = [DATA / "mini-study", DATA / "mini-study-2", DATA / "mini-mappings.sssom.tsv"]
 
 
 @pytest.fixture
 def mini(any_store):
-    load(any_store, [DATA / "mini-study"])
+    load(any_store, MINI)
     return any_store
 
 
@@ -40,7 +41,7 @@ def test_quote_search_filters(mini, params, quotes):
 @pytest.mark.parametrize(("params", "message"), [
     ({"site": "nowhere"}, "parameter 'site': no site 'nowhere' in the store (known: East, West)"),
     ({"stakeholder": "peer workers"}, "no stakeholder group 'peer workers' in the store (known: "),
-    ({"theme": "joining team"}, "no theme 'joining team' in the store (known: Joining the team, Who am I?)"),
+    ({"theme": "joining team"}, "no theme 'joining team' in the store (known: Backing from above, Fitting in, Joining the team, Who am I?)"),
 ])
 def test_a_filter_value_that_names_nothing_is_an_error_listing_the_known_ones(mini, params, message):
     with pytest.raises(InputError) as error:

@@ -35,11 +35,13 @@ def test_every_command_is_documented():
         assert f"`{name}" in README, f"command {name} is not in the README"
 
 
-def test_every_named_query_is_documented():
-    for name in registry():
-        assert f"| `{name}` |" in README, f"named query {name} is not in the README's table"
+def test_every_public_named_query_is_documented_and_no_internal_one():
+    for name, query in registry().items():
+        documented = f"| `{name}` |" in README
+        assert documented != query.internal, f"named query {name}: internal={query.internal}, in README={documented}"
 
 
 def test_exit_codes_are_documented():
-    for code in ("**0**", "**1**", "**2**", "**3**"):
-        assert code in README
+    meanings = {0: "ok", 1: "the data does not conform", 2: "usage or input error", 3: "a bug"}
+    for code, meaning in meanings.items():
+        assert re.search(rf"\*\*{code}\*\*\s+{meaning}", README), code

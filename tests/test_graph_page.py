@@ -1,14 +1,17 @@
 """The /graph page in a real headless Chromium against a real server on a loopback port: it
-loads without console errors, draws every theme, filters, lists a theme's quotes on a click, and
-exports. The first test saves a screenshot, into $PEERKG_SCREENSHOTS if set (that is how
+loads without console errors, draws every theme, shows the legend the server sends (with the
+project's reconstruction), filters, lists a theme's quotes on a click, and downloads the server's
+publication figure of the current view. The first test saves a screenshot, into $PEERKG_SCREENSHOTS if set (that is how
 docs/graph-page.png is made), else into its temporary directory."""
 
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from peerkg.graph.viz.style import RECONSTRUCTION
 from peerkg.queries import registry
 
 pytestmark = pytest.mark.browser
@@ -39,11 +42,21 @@ def test_page_draws_every_theme_without_console_errors(page, loaded, tmp_path):
     assert page.problems == []
 
 
+def test_the_legend_marks_the_projects_reconstruction(page):
+    legend = page.text_content("#legend")
+    assert "Colour: kind" in legend and "Category" in legend and RECONSTRUCTION in legend
+    dashed = page.evaluate("window.peerkgGraph.nodes().filter(n => n.style('border-style')"
+                           " === 'dashed').map(n => n.data('kind'))")
+    assert sorted(set(dashed)) == ["category", "code"] and len(dashed) == 8 + 41
+    assert page.problems == []
+
+
 def test_a_filter_changes_the_visible_nodes(page):
     before = set(visible_labels(page, "code"))
-    with page.expect_response(lambda r: "site=North" in r.url):
-        page.select_option("#filter-site", "North")
-    page.wait_for_function("!document.getElementById('status').textContent.includes('53 quotes')")
+    page.select_option("#filter-site", "North")
+    # wait for the final state (the new count), not for the status to leave the old one: it
+    # says "Loading…" before the new elements are drawn
+    page.wait_for_function("document.getElementById('status').textContent.includes('12 quotes')")
     after = set(visible_labels(page, "code"))
     assert after and after < before
     assert "12 quotes" in page.text_content("#status")
@@ -77,14 +90,23 @@ def test_cooccurrence_view_shows_the_analytics(page):
     assert page.problems == []
 
 
-def test_exports_the_current_view(page, tmp_path):
+def test_downloads_the_servers_figure_of_the_current_view(page, tmp_path):
+    page.select_option("#filter-site", "North")
+    page.wait_for_function("document.getElementById('status').textContent.includes('12 quotes')")
     for button, suffix in (("#export-png", ".png"), ("#export-svg", ".svg")):
         with page.expect_download() as info:
             page.click(button)
+        download = info.value
+        assert download.suggested_filename == f"peerkg-themes{suffix}"
+        url = urlparse(download.url)
+        assert url.path == f"/api/graph/themes{suffix}" and parse_qs(url.query) == {
+            "site": ["North"]}
         path = tmp_path / f"view{suffix}"
-        info.value.save_as(path)
+        download.save_as(path)
         assert path.stat().st_size > 1000
+    assert (tmp_path / "view.png").read_bytes().startswith(b"\x89PNG")
     svg = ET.parse(tmp_path / "view.svg")
-    labels = {" ".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")}
-    assert {"Building new teams", "Challenging boundaries"} <= labels
+    text = " ".join(" ".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    assert "Themes" in text and "Works cited" in text  # the figure's column headings
+    assert "project reconstruction" in text
     assert page.problems == []

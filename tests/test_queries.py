@@ -10,7 +10,9 @@ from peerkg.graph.loader import load
 from peerkg.queries import TYPES, parse, registry, resolve
 
 DATA = Path(__file__).parent / "data"
-CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " "}  # separators
+MINI = [DATA / "mini-study", DATA / "mini-study-2", DATA / "mini-mappings.sssom.tsv"]
+CONCATENATED = {"names": ", ", "reference": "; ", "themes": "; ", "constructs": " ", "countries": "; ",
+                "settings": "; ", "stakeholders": "; "}  # separators
 
 
 def expected_rows(name: str) -> tuple[list[str], list[list[str]]]:
@@ -30,7 +32,7 @@ def normalise(columns, rows):
 
 @pytest.fixture
 def mini(any_store):
-    load(any_store, [DATA / "mini-study"])
+    load(any_store, MINI)
     return any_store
 
 
@@ -42,10 +44,15 @@ def test_every_named_query_has_a_fixture_and_a_header():
         assert all(p.type in TYPES for p in query.params)
 
 
+PARAMS = {  # queries about one entity are checked on one
+    "statement-attribution": {"entity": "https://w3id.org/peerkg/id/mini/theme/joining"},
+}
+
+
 @pytest.mark.parametrize("name", sorted(registry()))
 def test_named_query_rows(mini, name):
     columns, rows = expected_rows(name)
-    table = registry()[name].run(mini)
+    table = registry()[name].run(mini, PARAMS.get(name, {}))
     assert table.columns == columns
     got = [["" if t is None else str(t) for t in row] for row in table.rows]
     assert normalise(columns, got) == normalise(columns, rows)

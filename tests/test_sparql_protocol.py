@@ -1,4 +1,4 @@
-"""The W3C SPARQL 1.1 Protocol tests (../shared/w3c/sparql11-protocol, 34 tests) against a real
+"""The W3C SPARQL 1.1 Protocol tests (vendored in tests/data/w3c/sparql11-protocol, 34 tests) against a real
 ``peerkg serve`` with a write token, run as the manifest says: before each test the store is
 cleared and each ``ut:graphData`` file is loaded into the graph its label names; then each
 ``ht:Request`` is sent as written (with ``/sparql/`` replaced by ``/sparql`` and the token added)
@@ -14,11 +14,11 @@ from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
 from .conftest import ROOT
-from .test_serve import TOKEN, request, running_server
+from .test_serve import TOKEN, request
 
 pytestmark = pytest.mark.server
 
-SUITE = ROOT.parent / "shared" / "w3c" / "sparql11-protocol"
+SUITE = ROOT / "tests" / "data" / "w3c" / "sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")
@@ -44,11 +44,9 @@ def manifest() -> tuple[Graph, list]:
 GRAPH, TESTS = manifest()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    location = tmp_path_factory.mktemp("protocol") / "store"
-    with running_server(str(location), "--write-token", TOKEN) as (url, _):
-        yield url
+@pytest.fixture
+def server(protocol_server):
+    return protocol_server
 
 
 def update(url: str, text: str) -> None:
@@ -58,11 +56,14 @@ def update(url: str, text: str) -> None:
 
 
 def load_graph_data(url: str, test) -> None:
-    update(url, "CLEAR ALL")
+    """Clear the store and load the test's data, in one update (each write restarts the
+    server's read-only engine)."""
+    parts = ["CLEAR ALL"]
     for data in GRAPH.objects(test, UT.graphData):
         source = Path(urllib.parse.urlsplit(str(GRAPH.value(data, UT.graph))).path)
         triples = source.read_text(encoding="utf-8")
-        update(url, f"INSERT DATA {{ GRAPH <{GRAPH.value(data, RDFS.label)}> {{ {triples} }} }}")
+        parts.append(f"INSERT DATA {{ GRAPH <{GRAPH.value(data, RDFS.label)}> {{ {triples} }} }}")
+    update(url, " ;\n".join(parts))
 
 
 def check(response, status: int, headers, body: bytes) -> list[str]:

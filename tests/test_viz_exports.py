@@ -18,6 +18,7 @@ from peerkg.api.cli import cli
 from peerkg.graph.viz import figures
 from peerkg.graph.viz.exports import cytoscape, dot, export
 from peerkg.graph.viz.layout import positions
+from peerkg.graph.viz.style import DASHES, EDGE_KINDS, KINDS, OKABE_ITO, RECONSTRUCTION
 from peerkg.graph.viz.views import VIEWS, Filters, build, theme_graph
 from peerkg.queries import registry
 
@@ -64,19 +65,61 @@ def test_node_link_json_round_trips(graphs):
 
 def test_cytoscape_elements_shape(graphs, labels):
     data = cytoscape(graphs["themes"])
-    assert set(data) == {"view", "filters", "elements", "quotes"}
+    assert set(data) == {"view", "filters", "elements", "quotes", "legend", "kinds"}
     nodes, edges = data["elements"]["nodes"], data["elements"]["edges"]
     ids = {n["data"]["id"] for n in nodes}
     for node in nodes:
-        assert {"id", "label", "kind", "quotes", "colour", "size", "text"} <= set(node["data"])
+        assert {"id", "label", "kind", "quotes", "colour", "size", "text", "outline", "align",
+                "kind_label", "path"} <= set(node["data"])
         assert set(node["position"]) == {"x", "y"} and node["classes"] == node["data"]["kind"]
     for edge in edges:
         assert {edge["data"]["source"], edge["data"]["target"]} <= ids
         assert edge["data"]["weight"] >= 1
+        assert edge["data"]["dash"] in DASHES and edge["data"]["colour"].startswith("#")
     assert labels["theme"] <= {n["data"]["label"] for n in nodes}
     assert len(data["quotes"]) == 53
     quote = data["quotes"]["https://w3id.org/peerkg/id/gillard2013/quote/q01"]
-    assert set(quote) == {"text", "attribution", "site", "stakeholder", "theme", "study"}
+    assert set(quote) == {"text", "attribution", "site", "stakeholder", "theme", "study", "path"}
+    assert quote["path"] == "/id/gillard2013/quote/q01"
+
+
+def test_cytoscape_carries_what_the_page_draws(graphs):
+    """Label sides, entity paths, outlines, edge styles and the legend come from the server."""
+    data = cytoscape(graphs["themes"])
+    nodes = {n["data"]["label"]: n["data"] for n in data["elements"]["nodes"]}
+    assert {d["align"] for d in nodes.values() if d["kind"] == "theme"} == {"left"}
+    assert {d["align"] for d in nodes.values() if d["kind"] != "theme"} == {"right"}
+    theme = nodes["Building new teams"]
+    assert theme["path"] == "/id/gillard2013/theme/building-teams"
+    assert theme["kind_label"] == "Theme" and theme["outline"] == "solid"
+    assert nodes["Acceptance and equality in the team"]["outline"] == "dashed"  # a category
+    assert nodes["Experience of a conflicted Peer Worker identity"]["outline"] == "solid"  # theirs
+    dashed = {d["label"] for d in nodes.values() if d["outline"] == "dashed"}
+    assert len(dashed) == 8 + 41
+    legend = data["legend"]
+    assert legend["outlines"] == [{"label": RECONSTRUCTION, "outline": "dashed"}]
+    assert [c["label"] for c in legend["colours"]] == [
+        "Theme", "Category", "Code", "Construct", "Work cited"]
+    assert {e["label"]: e["dash"] for e in legend["edges"]}[EDGE_KINDS["theme-construct"].label] \
+        == "dashed"
+    assert [(k["plural"], k["count"]) for k in data["kinds"]][:3] == [
+        ("themes", 5), ("categories", 8), ("codes", 43)]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_kind_drawn_has_one_style(graphs, view):
+    g = graphs[view]
+    assert {kind for _, kind in g.nodes(data="kind")} <= set(KINDS)
+    assert {kind for *_, kind in g.edges(data="kind")} <= set(EDGE_KINDS)
+    palette = set(OKABE_ITO.values())
+    assert {k.colour for k in KINDS.values()} <= palette
+
+
+def test_figure_marks_the_reconstruction_in_its_legend_and_outlines(graphs):
+    data = export(graphs["themes"], "svg").decode()
+    assert "project reconstruction" in " ".join(svg_texts(data.encode()))
+    dash = ",".join(f"{x * 0.6:g}" for x in figures.NODE_DASH)  # matplotlib scales by width
+    assert data.count(f"stroke-dasharray: {dash}") == 8 + 41 + 1  # nodes and the legend
 
 
 def test_dot_names_every_node_and_edge(graphs, labels):

@@ -1,15 +1,12 @@
-// The /graph page: draws a view from /api/graph/<view> with Cytoscape.js at the server's
-// deterministic positions (layout by kind), and offers filters, search, the quotes behind a
-// node, the co-occurrence analytics and PNG/SVG export of the current view.
+// The /graph page: draws a view from /api/graph/<view> with Cytoscape.js, and offers filters,
+// search, the quotes behind a node and the co-occurrence analytics. The server decides how
+// everything looks (positions, colours, outlines, dashes, label sides, entity paths, the
+// legend's words: peerkg.graph.viz.style) and draws the PNG/SVG downloads
+// (/api/graph/<view>.png|svg); this script only displays what it is sent.
 "use strict";
 
 (function () {
-  const IRI_BASE = "https://w3id.org/peerkg";
   const FILTERS = [...document.querySelectorAll("[data-filter]")].map((el) => el.dataset.filter);
-  const KIND_NAMES = {theme: "Theme", category: "Category", code: "Code", construct: "Construct",
-                      reference: "Work cited", study: "Study"};
-  const PLURALS = {theme: "themes", category: "categories", code: "codes", construct: "constructs",
-                   reference: "works cited", study: "studies"};
   const $ = (id) => document.getElementById(id);
   let current = null;  // the last response of /api/graph/<view>
 
@@ -21,6 +18,7 @@
     style: [
       {selector: "node", style: {
         "background-color": "data(colour)", "border-width": 0.6, "border-color": "#333",
+        "border-style": "data(outline)",
         "width": "data(size)", "height": "data(size)",
         "label": "data(text)", "font-size": 7, "color": "#1a1a1a", "text-valign": "center",
         "text-halign": "right", "text-margin-x": 2.5, "text-wrap": "wrap", "text-max-width": 1000,
@@ -29,11 +27,8 @@
       {selector: "node[align = 'left']", style: {"text-halign": "left", "text-margin-x": -2.5,
                                                   "font-weight": "bold", "text-justification": "right"}},
       {selector: "edge", style: {
-        "width": "mapData(weight, 1, 8, 0.5, 3)", "line-color": "#8c8c8c", "opacity": 0.55,
-        "curve-style": "bezier"}},
-      {selector: "edge.theme-construct", style: {"line-color": "#E69F00", "line-style": "dashed"}},
-      {selector: "edge.code-construct", style: {"line-color": "#B07AA1"}},
-      {selector: "edge.construct-reference", style: {"line-color": "#0072B2", "line-style": "dotted"}},
+        "width": "mapData(weight, 1, 8, 0.5, 3)", "line-color": "data(colour)",
+        "line-style": "data(dash)", "opacity": 0.55, "curve-style": "bezier"}},
       {selector: ".faded", style: {"opacity": 0.12}},
       {selector: "node.match", style: {"border-width": 3, "border-color": "#D55E00"}},
       {selector: "node:selected", style: {"border-width": 3, "border-color": "#000"}},
@@ -77,21 +72,16 @@
       $("status").textContent = error.message;
       return;
     }
-    const firstColumn = Math.min(...current.elements.nodes.map((n) => n.position.x));
-    for (const node of current.elements.nodes) {
-      const left = view === "cooccurrence" ? node.position.x < 0
-        : node.position.x === firstColumn;
-      node.data.align = left ? "left" : "right";
-    }
     cy.elements().remove();
     cy.add(current.elements);
     cy.layout({name: "preset", fit: true, padding: 20}).run();
     if (view !== "cooccurrence") widen();
-    const counts = {};
-    cy.nodes().forEach((n) => { counts[n.data("kind")] = (counts[n.data("kind")] || 0) + 1; });
     $("status").textContent = `${Object.keys(current.quotes).length} quotes; ` +
-      Object.entries(counts).map(([k, n]) => `${n} ${PLURALS[k]}`).join(", ");
-    showLegend(view);
+      current.kinds.map((k) => `${k.count} ${k.plural}`).join(", ");
+    showLegend(current.legend);
+    for (const format of ["png", "svg"]) {
+      $("export-" + format).href = `/api/graph/${view}.${format}?${query}`;
+    }
     showAnalytics(current.analytics);
     $("details").innerHTML = '<p class="hint">Click a node to list its quotes.</p>';
     search();
@@ -113,17 +103,17 @@
     cy.fit(undefined, 20);
   }
 
-  function showLegend(view) {
-    const entries = new Map();
-    cy.nodes().forEach((n) => {
-      const key = view === "cooccurrence" ? n.data("theme") : KIND_NAMES[n.data("kind")];
-      entries.set(key, n.data("colour"));
-    });
-    const title = view === "cooccurrence" ? "Colour: the code's dominant theme" : "Colour: kind";
-    $("legend").innerHTML = `<h2>${title}</h2><div class="legend">` +
-      [...entries].map(([label, colour]) =>
-        `<span style="--swatch:${colour}">${escape(label)}</span>`).join("") +
-      "</div><p class=\"hint\">Node size: number of quotes.</p>";
+  function showLegend(legend) {
+    const swatch = (label, style, cls = "") =>
+      `<span class="${cls}" style="${style}">${escape(label)}</span>`;
+    $("legend").innerHTML = `<h2>${escape(legend.title)}</h2><div class="legend">` +
+      legend.colours.map((c) => swatch(c.label, `--swatch:${c.colour}`)).join("") +
+      legend.outlines.map((o) => swatch(o.label, `--swatch:#fff;--outline:${o.outline}`,
+        "outline")).join("") + "</div><div class=\"legend\">" +
+      legend.edges.map((e) => swatch(e.label, `--swatch:${e.colour};--dash:${e.dash}`, "edge"))
+        .join("") + "</div>" +
+      legend.notes.map((note) => `<p class="hint">${escape(note)}</p>`).join("") +
+      `<p class="hint">Node ${escape(legend.size)}.</p>`;
   }
 
   function escape(text) {
@@ -132,10 +122,9 @@
     return div.innerHTML;
   }
 
-  // peerkg's entity IRIs are served at the same path here: https://w3id.org/peerkg/id/x -> /id/x
-  function entityLink(iri, text) {
-    const href = iri.startsWith(IRI_BASE + "/") ? iri.slice(IRI_BASE.length) : iri;
-    return `<a href="${escape(href)}">${escape(text)}</a>`;
+  // a link to an entity's page on this server (the server sends its path), or its label
+  function entityLink(path, text) {
+    return path ? `<a href="${escape(path)}">${escape(text)}</a>` : escape(text);
   }
 
   function breakdown(title, counts) {
@@ -147,13 +136,14 @@
     const d = node.data();
     const quotes = (d.quote_ids || []).map((iri) => [iri, current.quotes[iri]]);
     $("details").innerHTML =
-      `<h2>${entityLink(d.iri, d.label)}</h2>` +
-      `<p class="breakdown">${KIND_NAMES[d.kind]} · ${d.quotes} quote${d.quotes === 1 ? "" : "s"}` +
+      `<h2>${entityLink(d.path, d.label)}</h2>` +
+      `<p class="breakdown">${escape(d.kind_label)} · ${d.quotes} quote${d.quotes === 1 ? "" : "s"}` +
+      (d.reconstruction ? " · the project's reconstruction, not the authors'" : "") +
       (d.citation ? ` · ${escape(d.citation)}` : "") + "</p>" +
       breakdown("By site", d.sites) + breakdown("By stakeholder group", d.stakeholders) +
       (quotes.length ? `<ol class="quotes">` + quotes.map(([iri, q]) =>
         `<li><blockquote>${escape(q.text)}</blockquote>` +
-        `<span class="attribution">${entityLink(iri, q.attribution)} · ${escape(q.theme)}` +
+        `<span class="attribution">${entityLink(q.path, q.attribution)} · ${escape(q.theme)}` +
         ` · ${escape(q.study)}</span></li>`).join("") + "</ol>"
         : '<p class="hint">No quotes sit directly under this node.</p>');
   }
@@ -191,54 +181,10 @@
     cy.elements().not(hits.closedNeighborhood()).addClass("faded");
   }
 
-  function download(name, blob) {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = name;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  }
-
-  // An SVG of the visible elements at their model positions: circles, lines and text labels.
-  function toSVG() {
-    const box = cy.elements(":visible").boundingBox({includeLabels: true});
-    const pad = 20;
-    const out = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="${box.x1 - pad} ` +
-      `${box.y1 - pad} ${box.w + 2 * pad} ${box.h + 2 * pad}" font-family="sans-serif">`];
-    cy.edges(":visible").forEach((e) => {
-      const [s, t] = [e.source().position(), e.target().position()];
-      out.push(`<line x1="${s.x}" y1="${s.y}" x2="${t.x}" y2="${t.y}" ` +
-        `stroke="${e.style("line-color")}" stroke-width="${parseFloat(e.style("width"))}" ` +
-        `opacity="${e.style("opacity")}"/>`);
-    });
-    cy.nodes(":visible").forEach((n) => {
-      const p = n.position();
-      const r = n.data("size") / 2;
-      const left = n.data("align") === "left";
-      out.push(`<circle cx="${p.x}" cy="${p.y}" r="${r}" fill="${n.data("colour")}" ` +
-        `stroke="#333" stroke-width="0.6" opacity="${n.style("opacity")}"/>`);
-      const lines = n.data("text").split("\n");
-      const x = p.x + (left ? -r - 2.5 : r + 2.5);
-      const y = p.y - (lines.length - 1) * 3.9;
-      out.push(`<text x="${x}" y="${y}" font-size="6.5" dominant-baseline="middle" ` +
-        `text-anchor="${left ? "end" : "start"}"${left ? ' font-weight="bold"' : ""}>` +
-        lines.map((line, i) => `<tspan x="${x}" dy="${i ? 7.8 : 0}">${escape(line)}</tspan>`)
-          .join("") + "</text>");
-    });
-    out.push("</svg>");
-    return out.join("\n");
-  }
-
   cy.on("tap", "node", (event) => showNode(event.target));
   $("view").addEventListener("change", load);
   for (const name of FILTERS) $("filter-" + name).addEventListener("change", load);
   $("search").addEventListener("input", search);
-  $("export-png").addEventListener("click", () =>
-    download(`peerkg-${$("view").value}.png`, cy.png({output: "blob", full: true, scale: 2, bg: "#ffffff"})));
-  $("export-svg").addEventListener("click", () =>
-    download(`peerkg-${$("view").value}.svg`, new Blob([toSVG()], {type: "image/svg+xml"})));
 
   loadFacets().then(load).catch((error) => {
     $("status").className = "error";

@@ -21,6 +21,12 @@ VOCAB_GRAPH = URIRef(ID + "vocab")
 INFERRED_GRAPH = URIRef(ID + "inferred")  # what HermiT infers, saved by validate --reason --save
 PROJECT_AGENT = URIRef(ID + "agent/peerkg")
 
+# Access to a study (DESIGN.md, "Access"): its graph says <study> pk:accessLevel pk:public or
+# pk:restricted; a graph that says neither is public.
+ACCESS_LEVEL = PK.accessLevel
+RESTRICTED = PK.restricted
+ACCESS_LEVELS = ("public", "restricted")
+
 PREFIXES = {
     "pk": str(PK),
     "oa": str(OA),
@@ -49,3 +55,10 @@ def entity(study: str, kind: str, local: str) -> URIRef:
 def shared(kind: str, local: str) -> URIRef:
     """The IRI of a shared vocabulary entry (``construct``, ``stakeholder``, ``scheme``)."""
     return URIRef(f"{ID}{kind}/{local}")
+
+
+def page_path(iri) -> str | None:
+    """The server path of a peerkg entity, where its page is served (``/id/...`` for
+    ``https://w3id.org/peerkg/id/...``), or None for IRIs outside peerkg."""
+    text = str(iri)
+    return "/id/" + text[len(ID):] if text.startswith(ID) and len(text) > len(ID) else None

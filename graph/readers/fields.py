@@ -36,20 +36,33 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+def _construct(loader, node):
+    """A node's value; a value YAML cannot build (a date such as 2013-02-30) is an error at the
+    node's line."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as e:
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read this value ({e})",
+                                                node.start_mark) from None
+
+
 def _construct_mapping(loader, node):
     loader.flatten_mapping(node)
     result = LocatedDict()
     result.line = node.start_mark.line + 1
     result.lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[key] = loader.construct_object(value_node, deep=True)
+        key = _construct(loader, key_node)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(None, None, "a key must be plain text",
+                                                    key_node.start_mark)
+        result[key] = _construct(loader, value_node)
         result.lines[key] = key_node.start_mark.line + 1
     return result
 
 
 def _construct_sequence(loader, node):
-    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result = LocatedList(_construct(loader, child) for child in node.value)
     result.line = node.start_mark.line + 1
     result.lines = [child.start_mark.line + 1 for child in node.value]
     return result
@@ -61,12 +74,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 def read_yaml(path: Path) -> "Field":
     """Parse a YAML file; a syntax error becomes an InputError naming its line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found (every study package needs it)", str(path)) from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", str(path)) from None
+    text = _read_text(path)
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
@@ -127,6 +135,19 @@ def read_csv(path: Path, columns: list[str], optional: list[str] = (),
         raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", path.name) from None
     except csv.Error as e:
         raise InputError(f"malformed CSV: {e}", path.name) from None
+    except OSError as e:
+        raise InputError(f"cannot read it: {e.strerror}", str(path)) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found (every study package needs it)", str(path)) from None
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read it: {e.strerror}", str(path)) from None
 
 
 @dataclass

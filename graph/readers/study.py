@@ -6,11 +6,17 @@ source) and raises :class:`~peerkg.graph.base.errors.InputError` naming the file
 field, before anything reaches a store. Only ``study.yaml`` is required: a study can enter at
 theme level, without quotes.
 
-Attribution (PROV-O ``prov:wasAttributedTo``): what the authors report (metadata, tables, themes'
-headings, quotes, findings) is attributed to the study's authors agent; what the project adds
-(summaries in its own words, reconstructed codes and categories, codings, literature links and
-their citation intents, curated evidence) to the project agent. This module reads the YAML
-sections; :mod:`.study_tables` reads the CSV files.
+Who says what (docs/study-format.md, "Who says what"): every entity the paper reports (the
+article, references, citations, sites, participant groups, analysis stages, agreement
+measurements, themes, quotes, findings, conclusions, limitations, codes the paper names) is
+attributed to the authors with PROV-O ``prov:wasAttributedTo``; what the project reconstructed
+or read into the paper (codes, categories, codings, curated evidence, literature links) to the
+project agent. A package's free text is the curator's own words unless the package says it is
+the authors' (``words: authors``, on the file or the item: text carried over from the authors'
+own QDA project, say); the curator's words on an entity of the authors are written as
+``pk:projectSummary``, never as the authors' description or definition. Mappings to constructs
+and themes and citation intents use properties the ontology marks ``pk:projectReading``. This
+module reads the YAML sections; :mod:`.study_tables` reads the CSV files.
 """
 
 from dataclasses import dataclass
@@ -53,6 +59,7 @@ STANCES = {"present": PK.present, "lacking": PK.lacking}
 FINDING_KINDS = {"benefit": PK.benefit, "challenge": PK.challenge, "caveat": PK.caveat,
                  "other": PK.otherFinding}
 AGREEMENT_UNITS = {"sections": PK.sectionsAgreed, "codes": PK.codesAgreed, "text": PK.textAgreed}
+WORDS = ("project", "authors")  # whose words a package's free text is
 # The CiTO citation intents declared in ontology/imports/w3c-shim.ttl.
 INTENTS = (
     "cites", "citesAsAuthority", "citesAsEvidence", "citesAsRelated", "citesForInformation",
@@ -108,6 +115,11 @@ def _short_authors(names: list[str]) -> str:
     return " and ".join(surnames)
 
 
+def words_of(item: Field, default: str) -> str:
+    """Whose words the free text of a file or an item is (its ``words``), or ``default``."""
+    return item.get("words").value or default
+
+
 def _optional_yaml(folder: Path, name: str, schema: str) -> Field:
     path = folder / name
     if not path.exists():
@@ -121,10 +133,21 @@ class _Reader:
     def __init__(self, folder: Path, vocab: Vocab):
         self.folder = folder
         self.vocab = vocab
+        self.words = "project"  # whose words the free text of the file being read is
+
+    def own_words(self, node, item: Field, key: str, attribution: str,
+                  prop=DCTERMS.description) -> None:
+        """The free text ``item[key]`` of an entity: ``prop`` when the entity and the words
+        are one agent's, and ``pk:projectSummary`` (the project's words, never the authors')
+        when the curator wrote about an entity of the authors. Whose words they are is the
+        item's ``words``, else its file's, else the project's."""
+        ours = attribution == "authors" and words_of(item, self.words) == "project"
+        self.b.text(node, PK.projectSummary if ours else prop, item.get(key))
 
     def read(self) -> Study:
         meta = read_yaml(self.folder / "study.yaml")
         check(meta, "study")
+        self.words = words_of(meta, "project")
         sid = meta["id"].slug()
         self.b = GraphBuilder(sid, {"stakeholder": self.vocab.stakeholders,
                                     "construct": self.vocab.constructs})
@@ -138,7 +161,9 @@ class _Reader:
         self._analysis(meta)
         codebook = self._themes(meta)
         book = _optional_yaml(self.folder, "codebook.yaml", "codebook")
+        study_words, self.words = self.words, words_of(book, "project")
         coding, attribution = self._codebook(book, codebook, article)
+        self.words = study_words
         read_tables(self.folder, self.b, self.study, article, coding, attribution)
         self._links(references, article)
         self._outcomes(meta)
@@ -275,7 +300,7 @@ class _Reader:
             b.add(node, PK.inStudy, self.study)
             b.label(node, site["label"].text())
             b.attribute(node, "authors")
-            b.text(node, DCTERMS.description, site.get("description"))
+            self.own_words(node, site, "description", "authors")
             for key, prop in (("country", PK.country), ("sector", PK.sector),
                               ("service_type", PK.serviceType)):
                 b.text(node, prop, site.get(key), lang=False)
@@ -362,13 +387,13 @@ class _Reader:
             b.add(node, PK.inStudy, self.study)
             b.add(node, PK.stageNumber, Literal(n, datatype=XSD.integer))
             b.label(node, stage["label"].text())
-            b.text(node, DCTERMS.description, stage.get("summary"))
+            self.own_words(node, stage, "summary", "authors")
             b.attribute(node, "authors")
             for coder in b.refs("coder", stage.get("coders", [])):
                 b.add(node, PROV.wasAssociatedWith, coder)
                 b.add(coder, RDF.type, PK.Coder)
             for person in b.refs("coder", stage.get("contributors", [])):
-                b.add(node, PROV.wasAssociatedWith, person)
+                b.add(node, PK.contributor, person)
         for i, item in enumerate(analysis.get("agreement").items(), 1):
             self._agreement(f"a{i}", item)
 
@@ -400,6 +425,7 @@ class _Reader:
             b.add(t, SKOS.inScheme, scheme)
             b.add(t, PK.inStudy, node)
             b.add(self.study, PROV.used, t)
+            b.attribute(t, "authors")
 
     def _agreement(self, local: str, item: Field) -> None:
         b = self.b
@@ -449,7 +475,7 @@ class _Reader:
             b.add(node, SKOS.inScheme, codebook)
             order = theme["order"].count() if theme.has("order") else n
             b.add(node, PK.order, Literal(order, datatype=XSD.integer))
-            b.text(node, DCTERMS.description, theme.get("summary"))
+            self.own_words(node, theme, "summary", "authors")
             b.attribute(node, "authors")
         for theme in themes:
             node = b.iri("theme", theme["id"].value)
@@ -511,38 +537,49 @@ class _Reader:
 
     def _concept(self, node: URIRef, item: Field, codebook: URIRef, default: str) -> None:
         b = self.b
+        attribution = b.attribution(item.get("attribution"), default)
         b.add(node, PK.inStudy, self.study)
         b.label(node, item["label"].text(), concept=True)
-        b.text(node, SKOS.definition, item.get("definition"))
+        self.own_words(node, item, "definition", attribution, SKOS.definition)
         b.text(node, SKOS.note, item.get("note"))
         b.add(node, SKOS.inScheme, codebook)
-        b.attribute(node, b.attribution(item.get("attribution"), default))
+        b.attribute(node, attribution)
 
     def _links(self, refs: Field, article: URIRef) -> None:
-        """Literature links: that the paper cites the works is the authors' (cito:cites, in
-        _references); why, and for which constructs and themes, is the project's reading."""
+        """Each link is two entities: the authors' citation (the paper cites these works, in
+        this section) and the project's reading of it (intent, constructs, themes, summary)."""
         b = self.b
         for link in refs.get("links").items():
-            node = b.iri("link", b.declare("link", link["id"]))
+            local = b.declare("link", link["id"])
+            works = b.refs("reference", link["references"])
+            numbers = ", ".join(str(b.g.value(w, PK.referenceNumber)) for w in works)
+            citation = b.iri("citation", local)
+            b.add(citation, RDF.type, PK.Citation)
+            b.add(citation, PK.inStudy, self.study)
+            b.text(citation, PK.inSection, link.get("section"), lang=False)
+            section = link.get("section").value
+            b.label(citation, f"Citation of [{numbers}]" + (f" in {section}" if section else ""))
+            b.attribute(citation, "authors")
+            node = b.iri("link", local)
             b.add(node, RDF.type, PK.LiteratureLink)
             b.add(node, PK.inStudy, self.study)
+            b.add(node, PROV.wasDerivedFrom, citation)
             b.text(node, DCTERMS.description, link.get("summary"))
-            b.text(node, DCTERMS.source, link.get("section"), lang=False)
             intent_name = link["intent"].text()
             if intent_name not in INTENTS:
                 raise link["intent"].error(
                     f"unknown CiTO intent '{intent_name}' (use one of {', '.join(INTENTS)})")
             b.add(node, PK.citationIntent, CITO[intent_name])
             b.attribute(node, "project")
-            works = b.refs("reference", link["references"])
             for work in works:
+                b.add(citation, PK.citesReference, work)
                 b.add(node, PK.citesReference, work)
             for construct in b.refs("construct", link.get("constructs", [])):
                 b.add(node, PK.aboutConstruct, construct)
             for theme in b.refs("theme", link.get("themes", [])):
                 b.add(node, PK.aboutTheme, theme)
-            numbers = ", ".join(str(b.g.value(w, PK.referenceNumber)) for w in works)
-            b.label(node, f"Literature link {link['id'].value}: {intent_name} [{numbers}]")
+            b.label(node, f"Literature link {link['id'].value} (the project's reading): "
+                          f"{intent_name} [{numbers}]")
 
     def _outcomes(self, meta: Field) -> None:
         b = self.b
@@ -555,7 +592,7 @@ class _Reader:
                 b.add(node, PK.inStudy, self.study)
                 order = item["order"].count() if item.has("order") else n
                 b.add(node, PK.order, Literal(order, datatype=XSD.integer))
-                b.add(node, DCTERMS.description, Literal(item["summary"].text(), lang="en"))
+                self.own_words(node, item, "summary", "authors")
                 b.label(node, f"{kind.capitalize()} {order}")
                 b.attribute(node, "authors")
                 b.text(node, DCTERMS.source, item.get("source"), lang=False)

@@ -1,7 +1,8 @@
 """What peerkg needs from a store: the :class:`Store` interface and the values it returns.
 
-Both implementations keep one named graph per study and answer queries with the union of all
-named graphs as the default graph (DESIGN.md). Every method raises
+Both implementations keep one named graph per study. A query runs on the dataset its caller
+gives, else on the one it names (``FROM``, ``FROM NAMED``), else on the union of all named
+graphs as the default graph (DESIGN.md). Every method raises
 :class:`~peerkg.graph.base.errors.StoreError` or :class:`~peerkg.graph.base.errors.QueryError`,
 never a backend's own exception.
 """
@@ -16,6 +17,7 @@ from rdflib.term import Node
 
 from peerkg.graph.base.errors import StoreError
 from peerkg.graph.store.binding import iri
+from peerkg.graph.store.inspect import Dataset, inspect
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
@@ -26,6 +28,18 @@ class QueryTimeout(StoreError):
 
 class ResultTooLarge(StoreError):
     """A result grew past the size cap the caller set; it was dropped."""
+
+
+class BrokenAnswer(StoreError):
+    """The engine failed after it had started its answer (a 200 whose body is not whole)."""
+
+
+def query_dataset(query: str, dataset: Dataset | None) -> Dataset | None:
+    """The dataset a query runs on: ``dataset`` if given, else the one the query names with
+    FROM and FROM NAMED, else None (the union of the named graphs as the default graph)."""
+    if dataset is not None or "from" not in query.lower():
+        return dataset
+    return inspect(query).dataset
 
 
 @dataclass
@@ -54,12 +68,15 @@ class Store(ABC):
     location: str
 
     @abstractmethod
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> Table:
-        """Run a SELECT query; ``bindings`` pre-bind variables (names without '?')."""
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None,
+               dataset: Dataset | None = None) -> Table:
+        """Run a SELECT query; ``bindings`` pre-bind variables (names without '?'). The query
+        runs on ``dataset`` if given (see :func:`query_dataset`)."""
 
     @abstractmethod
     def query_as(self, query: str, media_type: str,
-                 bindings: Mapping[str, Node] | None = None) -> bytes:
+                 bindings: Mapping[str, Node] | None = None,
+                 dataset: Dataset | None = None) -> bytes:
         """Run any query and return its results serialised by the engine as ``media_type``
         (SPARQL JSON, XML, CSV or TSV for SELECT/ASK; an RDF format for graphs)."""
 
@@ -68,19 +85,20 @@ class Store(ABC):
         """Run a SPARQL 1.1 Update, atomically."""
 
     @abstractmethod
-    def run_protocol(self, operation: str, text: str, dataset: Mapping[str, list[str]],
+    def run_protocol(self, operation: str, text: str, dataset: Dataset | None,
                      result_type: str, graph_type: str,
                      max_bytes: int | None = None) -> Response:
         """Run a SPARQL 1.1 Protocol operation (https://www.w3.org/TR/sparql11-protocol/)
-        as a SPARQL server would, and return the engine's :class:`Response` unchanged.
+        as a SPARQL server would, and return the engine's :class:`Response`, whole.
 
-        ``operation`` is ``"query"`` or ``"update"``; ``dataset`` maps the protocol's dataset
-        parameters (``default-graph-uri``/``named-graph-uri``, or ``using-graph-uri``/
-        ``using-named-graph-uri``) to IRIs; without them the default graph is the union of the
-        named graphs. Solutions and booleans are written as ``result_type``, graphs as
-        ``graph_type``. A malformed request is a 400 Response carrying the parser's message.
-        Raises QueryTimeout past the store's time limit, ResultTooLarge when the body would
-        exceed ``max_bytes``, StoreError when the engine cannot be reached.
+        ``operation`` is ``"query"`` or ``"update"``; ``dataset`` is what the protocol's
+        dataset parameters name (``default-graph-uri``/``named-graph-uri`` for a query, as in
+        :meth:`select`; ``using-graph-uri``/``using-named-graph-uri`` for an update), or None.
+        Solutions and booleans are written as ``result_type``, graphs as ``graph_type``. A
+        malformed request is a 400 Response carrying the parser's message. Raises QueryTimeout
+        past the store's time limit, ResultTooLarge when the body would exceed ``max_bytes``,
+        BrokenAnswer when the engine fails after starting its answer, StoreError when the
+        engine cannot be reached.
         """
 
     @abstractmethod

@@ -1,16 +1,18 @@
 """The embedded store: pyoxigraph in this process, on a RocksDB directory or in memory."""
 
+import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from peerkg.graph.base.errors import QueryError, StoreError
-from peerkg.graph.store.base import PLAIN_TEXT, Response, ResultTooLarge, Store, Table
+from peerkg.graph.store.base import PLAIN_TEXT, Response, ResultTooLarge, Store, Table, query_dataset
 from peerkg.graph.store.binding import iri, with_values
+from peerkg.graph.store.inspect import Dataset, with_using
+from peerkg.graph.store.lock import DirectoryLock, describe, serving
 
 MEMORY = ":memory:"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -50,39 +52,49 @@ def _translate(what: str) -> Iterator[None]:
 class EmbeddedStore(Store):
     """A pyoxigraph store in this process: a RocksDB directory, or ``:memory:``.
 
-    Only one process may open a directory store; a second gets StoreError saying so.
+    A directory is opened for writing by one process at a time, or read-only (``read_only``)
+    by any number while nobody writes (see :mod:`.lock`); the open waits up to ``wait``
+    seconds for the others, then raises StoreError naming who holds it.
     """
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, read_only: bool = False, wait: float = 0.0):
         self.location = location
+        self.read_only = read_only
+        self._lock = None
+        if location == MEMORY:
+            self._store = ox.Store()
+            return
+        self._lock = DirectoryLock(location)
+        if not self._lock.acquire(exclusive=not read_only, wait=wait):
+            self._lock.release()
+            raise StoreError(_busy(location, read_only))
         try:
-            if location == MEMORY:
-                self._store = ox.Store()
-            else:
-                Path(location).mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(location)
+            self._store = ox.Store.read_only(location) if read_only else ox.Store(location)
         except OSError as e:
-            raise StoreError(
-                f"cannot open the store at {location}: {e}. Another peerkg process (for "
-                "example 'peerkg serve') may hold it; stop it or use --store elsewhere."
-            ) from None
+            self._lock.release()
+            raise StoreError(f"cannot open the store at {location}: {e}. "
+                             + _busy(location, read_only)) from None
 
-    def _query(self, query: str, bindings: Mapping[str, Node] | None, **options):
-        if bindings:
-            query = with_values(query, bindings)
+    def _query(self, query: str, bindings: Mapping[str, Node] | None, dataset: Dataset | None):
         with _translate("query"):
-            return self._store.query(query, **(options or {"use_default_graph_as_union": True}))
+            dataset = query_dataset(query, dataset)
+            if bindings:
+                query = with_values(query, bindings)
+            if dataset is None:
+                return self._store.query(query, use_default_graph_as_union=True)
+            return self._store.query(query, default_graph=_nodes(dataset.default),
+                                     named_graphs=_nodes(dataset.named))
 
-    def select(self, query, bindings=None):
-        result = self._query(query, bindings)
+    def select(self, query, bindings=None, dataset=None):
+        result = self._query(query, bindings, dataset)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
         columns = [v.value for v in result.variables]
         rows = [tuple(from_ox(s[c]) for c in columns) for s in result]
         return Table(columns, rows)
 
-    def query_as(self, query, media_type, bindings=None):
-        result = self._query(query, bindings)
+    def query_as(self, query, media_type, bindings=None, dataset=None):
+        result = self._query(query, bindings, dataset)
         fmt = _format(result, media_type)
         if fmt is None:
             raise QueryError(f"cannot serialise these results as {media_type}")
@@ -95,17 +107,11 @@ class EmbeddedStore(Store):
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
         """See :meth:`Store.run_protocol`. In process there is no time limit (pyoxigraph
         cannot cancel a query); ``peerkg serve`` runs queries on an Oxigraph server for that."""
-        graphs = {k: [ox.NamedNode(iri(v)) for v in vs] for k, vs in dataset.items() if vs}
         try:
             if operation == "update":
-                if graphs:
-                    return Response(400, PLAIN_TEXT, b"using-graph-uri and using-named-graph-uri "
-                                                     b"need a SPARQL server (peerkg serve)")
-                self.update(text)
+                self.update(text if dataset is None else with_using(text, dataset))
                 return Response(204, PLAIN_TEXT, b"")
-            options = ({"default_graph": graphs.get("default-graph-uri", []),
-                        "named_graphs": graphs.get("named-graph-uri", [])} if graphs else {})
-            result = self._query(text, None, **options)
+            result = self._query(text, None, dataset)
         except QueryError as e:
             return Response(400, PLAIN_TEXT, str(e).encode())
         media_type = graph_type if isinstance(result, ox.QueryTriples) else result_type
@@ -120,9 +126,26 @@ class EmbeddedStore(Store):
     def close(self):
         if getattr(self, "_store", None) is None:
             return
-        if self.location != MEMORY:
+        if self.location != MEMORY and not self.read_only:
             self._store.flush()
-        del self._store
+        self._store = None
+        gc.collect()  # RocksDB closes when the last reference to the store goes
+        if self._lock is not None:
+            self._lock.release()
+
+
+def _busy(location: str, read_only: bool) -> str:
+    server = serving(location)
+    if server is not None and not read_only:
+        return (f"The store at {location} is served by {describe(server)}: stop it to write "
+                f"here, or send the change to {server.get('url', '').rstrip('/')}/sparql as a "
+                "SPARQL update with the write token.")
+    return (f"Another peerkg process (for example 'peerkg serve') holds the store at {location}; "
+            "stop it or use --store elsewhere.")
+
+
+def _nodes(graphs: tuple[str, ...]) -> list:
+    return [ox.NamedNode(iri(g)) for g in graphs]
 
 
 def _format(result, media_type: str):

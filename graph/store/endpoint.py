@@ -7,23 +7,32 @@ queries; where updates go and the credentials an endpoint asks for come from :mo
 import contextlib
 import http.client
 import json
-import re
 import secrets
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.base.formats import SPARQL_JSON
+from peerkg.graph.store.answers import ASK_FOR, whole
 from peerkg.graph.store.auth import Authenticator
-from peerkg.graph.store.base import QueryTimeout, Response, ResultTooLarge, Store, Table
+from peerkg.graph.store.base import (
+    BrokenAnswer,
+    QueryTimeout,
+    Response,
+    ResultTooLarge,
+    Store,
+    Table,
+    query_dataset,
+)
 from peerkg.graph.store.binding import iri, values_block, with_values
 from peerkg.graph.store.dialect import decimal_division, uses_exists, values_at_end
 from peerkg.graph.store.engines import (
+    OXIGRAPH,
     Profile,
     check_answer,
     detect,
@@ -32,11 +41,12 @@ from peerkg.graph.store.engines import (
     term,
     timed_out,
 )
+from peerkg.graph.store.inspect import Dataset
 from peerkg.graph.store.settings import EndpointSettings, endpoint_settings
 
 STAGING = "https://w3id.org/peerkg/staging/"
-NO_GRAPH = "urn:peerkg:no-graph"  # the dataset of a store with no graphs at all
-_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?(<|\w*:)", re.IGNORECASE)
+# Names an empty list of graphs in a protocol request, which has no other way to say "none".
+NO_GRAPH = "urn:x-peerkg:no-graph"
 
 
 def is_endpoint(location: str) -> bool:
@@ -81,46 +91,60 @@ def nt_term(node: Node) -> str:
 class EndpointStore(Store):
     """A SPARQL 1.1 Protocol server at ``url`` (see :func:`endpoint_urls`).
 
-    What the server can do is detected on first use (:attr:`profile`): where its default graph
-    is not the union of the named graphs, every query names the graphs instead; graphs the
-    engine keeps for itself are left out; where an update request is not one transaction,
-    :meth:`replace_graphs` stages the new graphs first. ``settings`` (default: from the
-    environment and the config file, :func:`.settings.endpoint_settings`) give the update URL
-    and credentials; a password or token is never shown.
+    A query that names no dataset runs on the union of the named graphs: the server's default
+    graph when it is that union, or, with ``union_parameter``, Oxigraph's ``union-default-graph``
+    request parameter; else the store names its graphs as the dataset. Any other dataset is
+    sent as the protocol's ``default-graph-uri`` and ``named-graph-uri`` (an empty list as
+    :data:`NO_GRAPH`), which override the query's FROM and FROM NAMED.
+
+    What the server can do is detected on first use (:attr:`profile`; an endpoint with
+    ``union_parameter`` is an Oxigraph server): graphs the engine keeps for itself are left
+    out; where an update request is not one transaction, :meth:`replace_graphs` stages the new
+    graphs first. ``settings`` (default: from the environment and the config file,
+    :func:`.settings.endpoint_settings`; none with ``union_parameter``) give the update URL and
+    credentials; a password or token is never shown.
 
     A request may take ``timeout`` seconds in all; past that the connection is dropped,
     ``on_timeout`` (if given) is called so that whoever runs the engine can make sure the query
     stops, and QueryTimeout is raised. An Oxigraph server started with ``--timeout-s`` answers a
     query it cancelled with a 200 and a truncated body; that is a QueryTimeout too, and so are
     Virtuoso's partial answers. Connections are kept alive per thread; a request whose
-    connection fails is sent again on a new one for up to :attr:`RECONNECT` seconds (so a
-    restarting engine is waited for).
+    connection fails is sent again on a new one, within its time limit, for up to
+    :attr:`RECONNECT` seconds from the first failure (so a restarting engine is waited for,
+    even by a query that was long in flight when it stopped), after calling ``on_failure`` (if
+    given) so that whoever runs the engine can start it again if it died. Every answer is read
+    whole and checked before it is returned (:mod:`.answers`).
     """
 
     RECONNECT = 5.0
     CANCELLED = b"The SPARQL operation has been cancelled"
     CHUNK = 1 << 16
     PRIME = 1 << 16  # a body this large is sent only once the server's challenge is known
-    GRAPHS_TTL = 2.0  # seconds the list of graphs named in queries is reused (see _dataset_for)
+    GRAPHS_TTL = 2.0  # seconds the list of graphs named in queries is reused (see _listed_graphs)
 
     def __init__(self, url: str, timeout: float = 300,
-                 on_timeout: Callable[[], None] | None = None,
+                 on_timeout: Callable[[], None] | None = None, union_parameter: bool = False,
+                 on_failure: Callable[[], None] | None = None,
                  settings: EndpointSettings | None = None):
         target = urllib.parse.urlsplit(url)
         if target.username or target.password:
             raise StoreError("put the endpoint's credentials in PEERKG_STORE_USER and "
                              "PEERKG_STORE_PASSWORD (or the store config file), not in the URL")
         self.location = url
-        self.settings = settings if settings is not None else endpoint_settings(url)
+        if settings is None:
+            settings = EndpointSettings() if union_parameter else endpoint_settings(url)
+        self.settings = settings
         self.query_url, self._guessed_update = endpoint_urls(url)
         self.timeout = timeout
         self.on_timeout = on_timeout
+        self.on_failure = on_failure
+        self.union_parameter = union_parameter
         self._root = f"{target.scheme}://{target.netloc}"
         self._auth = None
         if self.settings.user or self.settings.token:
             self._auth = Authenticator(self.settings.user, self.settings.password,
                                        self.settings.token, target.scheme, target.hostname or "")
-        self._profile: Profile | None = None
+        self._profile: Profile | None = OXIGRAPH if union_parameter else None
         self._listed: tuple[float, list[str]] | None = None
         self._local = threading.local()
 
@@ -160,8 +184,8 @@ class EndpointStore(Store):
         path = target.path or "/"
         if target.query:
             path += "?" + target.query
-        start = time.monotonic()
-        deadline = start + self.timeout
+        deadline = time.monotonic() + self.timeout
+        failed_since = None
         retried = False
         while True:
             connection = self._connection(target)
@@ -187,8 +211,12 @@ class EndpointStore(Store):
                 raise
             except (OSError, http.client.HTTPException) as e:
                 self._drop()
-                if time.monotonic() - start > min(self.RECONNECT, self.timeout):
-                    raise StoreError(f"cannot reach the SPARQL endpoint {url}: {e}") from None
+                if self.on_failure:
+                    self.on_failure()
+                now = time.monotonic()
+                failed_since = failed_since or now
+                if now - failed_since > self.RECONNECT or now > deadline:
+                    raise StoreError(f"cannot reach {self.name(url)}: {e}") from None
                 time.sleep(0.05)
                 continue
             if response.status == 401:
@@ -212,6 +240,10 @@ class EndpointStore(Store):
             raise self._timed_out()
         check_answer(self.profile, status, answer, data)
         return Response(status, content_type, data)
+
+    def name(self, url: str) -> str:
+        """How error messages name the server at ``url``."""
+        return f"the SPARQL endpoint {url}"
 
     def _timed_out(self) -> QueryTimeout:
         return QueryTimeout(
@@ -259,35 +291,42 @@ class EndpointStore(Store):
         message = failure_message(self.profile, response.body)
         if response.status == 400:
             raise QueryError(f"the endpoint rejected the request: {message}")
-        raise StoreError(f"{url} answered {response.status}: {message}")
+        raise StoreError(f"{self.name(url)} answered {response.status}: {message}")
 
-    def _query_fields(self, query: str, dataset: Mapping[str, list[str]]) -> list[tuple[str, str]]:
-        """The protocol fields of a query: the query (dividing as SPARQL does), the dataset
-        (the request's own, else all graphs where the engine's default graph will not do) and
-        the engine's time limit."""
+    def _query_fields(self, query: str, dataset: Dataset | None,
+                      bindings=None) -> list[tuple[str, str]]:
+        """The form fields of a query on ``dataset`` (see :func:`query_dataset`): the query
+        with its ``bindings`` (placed where the engine can compile them) and dividing as SPARQL
+        does, the dataset, and the engine's own time limit."""
         profile = self.profile
+        dataset = query_dataset(query, dataset)
+        if bindings and not profile.exists_sees_values and uses_exists(query):
+            query = values_at_end(query, values_block(bindings), list(bindings))
+        elif bindings:
+            query = with_values(query, bindings)
         fields = [("query", decimal_division(query) if profile.integer_division else query)]
-        own = [(k, v) for k, vs in dataset.items() for v in vs]
-        fields += own or self._dataset_for(query)
+        if dataset is not None:
+            fields += _graph_fields(dataset, "default-graph-uri", "named-graph-uri")
+        elif self.union_parameter:
+            fields.append(("union-default-graph", ""))
+        elif profile.names_graphs:
+            graphs = tuple(self._listed_graphs())
+            fields += _graph_fields(Dataset(graphs, graphs), "default-graph-uri", "named-graph-uri")
         if profile.timeout_param:
             fields.append((profile.timeout_param, str(max(1, round(self.timeout * 750)))))
         return fields
 
-    def _dataset_for(self, query: str) -> list[tuple[str, str]]:
-        """Protocol dataset fields naming every graph, for an engine whose default graph is
-        not the union or holds graphs of its own; none for a query with its own FROM or FROM
-        NAMED, or where the engine's default graph will do.
+    def _listed_graphs(self) -> list[str]:
+        """The graphs to name as the dataset of a query that names none, for an engine whose
+        default graph is not the union or holds graphs of its own.
 
-        The list of graphs is asked for at most every :attr:`GRAPHS_TTL` seconds, and after
-        each write through this store: a graph another process adds is seen within that time.
+        The list is asked for at most every :attr:`GRAPHS_TTL` seconds, and after each write
+        through this store: a graph another process adds is seen within that time.
         """
-        if not self.profile.names_graphs or _FROM.search(query):
-            return []
         listed = self._listed
         if listed is None or time.monotonic() - listed[0] > self.GRAPHS_TTL:
             listed = self._listed = (time.monotonic(), self._named_graphs())
-        graphs = listed[1] or [NO_GRAPH]
-        return [(k, g) for k in ("default-graph-uri", "named-graph-uri") for g in graphs]
+        return listed[1]
 
     def _named_graphs(self) -> list[str]:
         """The non-empty named graphs, the engine's own left out (GROUP BY, not DISTINCT:
@@ -298,23 +337,26 @@ class EndpointStore(Store):
         names = (b["g"]["value"] for b in data["results"]["bindings"])
         return sorted(g for g in names if g not in hidden)
 
-    def _post_query(self, query: str, accept: str, bindings=None) -> bytes:
-        if bindings and not self.profile.exists_sees_values and uses_exists(query):
-            query = values_at_end(query, values_block(bindings), list(bindings))
-        elif bindings:
-            query = with_values(query, bindings)
-        return self._checked(self.query_url, self._query_fields(query, {}), accept)
+    def _post_query(self, query: str, accept: str, bindings, dataset) -> bytes:
+        return self._checked(self.query_url, self._query_fields(query, dataset, bindings), accept)
 
-    def select(self, query, bindings=None):
-        data = json.loads(self._post_query(query, SPARQL_JSON, bindings))
+    def select(self, query, bindings=None, dataset=None):
+        body = self._post_query(query, SPARQL_JSON, bindings, dataset)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            tail = body[-300:].decode("utf-8", "replace").strip()
+            raise BrokenAnswer(f"the query failed after its results had begun; the engine said: "
+                               f"…{tail}") from None
         if "results" not in data:
             raise QueryError("expected a SELECT query")
         columns = data["head"]["vars"]
         rows = [tuple(from_json(b.get(c)) for c in columns) for b in data["results"]["bindings"]]
         return Table(columns, rows)
 
-    def query_as(self, query, media_type, bindings=None):
-        return self._post_query(query, media_type, bindings)
+    def query_as(self, query, media_type, bindings=None, dataset=None):
+        asked = ASK_FOR.get(media_type, media_type)
+        return whole(self._post_query(query, asked, bindings, dataset), asked, media_type)
 
     def update(self, update):
         """Run a SPARQL Update; one transaction only where :attr:`profile` says
@@ -325,14 +367,25 @@ class EndpointStore(Store):
             self._listed = None
 
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
-        accept = f"{result_type}, {graph_type}"
-        if operation != "update":
-            return self._exchange(self.query_url, self._query_fields(text, dataset), accept, max_bytes)
-        fields = [(operation, text)] + [(k, v) for k, vs in dataset.items() for v in vs]
-        try:
-            return self._exchange(self.update_url, fields, accept, max_bytes)
-        finally:
-            self._listed = None
+        if operation == "update":
+            fields = [("update", text)] + ([("using-graph-uri", iri(g)) for g in dataset.default]
+                                           + [("using-named-graph-uri", iri(g))
+                                              for g in dataset.named] if dataset else [])
+            try:
+                return self._exchange(self.update_url, fields, "*/*", max_bytes)
+            finally:
+                self._listed = None
+        asked = ASK_FOR.get(result_type, result_type)
+        answer = self._exchange(self.query_url, self._query_fields(text, dataset),
+                                f"{asked}, {graph_type}", max_bytes)
+        if answer.status != 200:
+            return answer
+        engine_type = answer.content_type.split(";")[0].strip()
+        wanted = result_type if engine_type == asked else engine_type
+        body = whole(answer.body, engine_type, wanted)
+        if max_bytes is not None and len(body) > max_bytes:
+            raise ResultTooLarge(f"the result is larger than {max_bytes} bytes")
+        return Response(200, wanted, body)
 
     def replace_graphs(self, graphs):
         """See :meth:`Store.replace_graphs`. On an engine whose update requests are not atomic,
@@ -382,3 +435,8 @@ class EndpointStore(Store):
 
     def close(self):
         self._drop()
+
+
+def _graph_fields(dataset: Dataset, default: str, named: str) -> list[tuple[str, str]]:
+    return ([(default, iri(g)) for g in dataset.default or (NO_GRAPH,)]
+            + [(named, iri(g)) for g in dataset.named or (NO_GRAPH,)])

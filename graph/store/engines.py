@@ -58,7 +58,7 @@ class Profile:
     ``union_default_graph``: a query without a dataset sees the union of the named graphs.
     ``hidden_graphs``: graphs the engine keeps for itself, to be left out of every query.
     Without the first, or with the second, the store names its graphs in every query that
-    has no dataset of its own (see ``EndpointStore._dataset_for``): slower, but the same answers.
+    has no dataset of its own (see ``EndpointStore._listed_graphs``): slower, but the same answers.
     ``atomic_updates``: an update request is one transaction (SPARQL 1.1 Update, section 2.2).
     ``blank_nodes``: data with blank nodes can be written (else they are skolemised).
     """
@@ -83,6 +83,9 @@ class Profile:
     def names_graphs(self) -> bool:
         """True if queries must carry the dataset: the default graph will not do."""
         return not self.union_default_graph or bool(self.hidden_graphs)
+
+
+OXIGRAPH = Profile("oxigraph")
 
 
 def detect(server: str, description: Graph | None, settings: EndpointSettings) -> Profile:

@@ -7,9 +7,14 @@
 * node-link JSON (networkx ``node_link_data``): everything, as nested JSON.
 * Cytoscape.js elements JSON (https://js.cytoscape.org/#notation/elements-json):
   ``{"elements": {"nodes": [{"data": {...}, "position": {x, y}, "classes": kind}],
-  "edges": [{"data": {"id", "source", "target", ...}}]}, "quotes": {...}, "view", "filters"}``,
-  with the deterministic positions of peerkg.graph.viz.layout and, for drawing as the figures do,
-  each node's ``colour``, ``size`` (diameter) and ``text`` (its label wrapped into lines).
+  "edges": [{"data": {"id", "source", "target", ...}}]}, "quotes": {...}, "view", "filters",
+  "legend", "kinds"}``, with the deterministic positions of peerkg.graph.viz.layout and
+  everything needed to draw it as the figures do, so a page only displays it: per node its
+  ``colour``, ``outline`` (``dashed`` for the project's reconstruction), ``size`` (diameter),
+  ``text`` (its label wrapped into lines), ``align`` (the side its label sits on), ``kind_label``
+  and ``path`` (its entity page on this server); per edge its ``colour`` and ``dash``; per quote
+  its ``path``; the ``legend`` (peerkg.graph.viz.style.legend) and the node ``kinds`` with their
+  counts.
 * DOT (Graphviz), written here: flattened attributes, nodes filled with their colour
   (peerkg.graph.viz.style).
 
@@ -22,8 +27,9 @@ import json
 
 import networkx as nx
 
-from peerkg.graph.viz.layout import node_diameter, positions, wrap
-from peerkg.graph.viz.style import node_colour
+from peerkg.graph.base.iris import page_path
+from peerkg.graph.viz.layout import label_sides, node_diameter, positions, wrap
+from peerkg.graph.viz.style import EDGE_KINDS, KINDS, kind_counts, legend, node_colour, outline
 
 FLATTENED = {"sites": "site", "stakeholders": "stakeholder", "themes": "theme"}
 
@@ -70,16 +76,26 @@ def node_link(g: nx.Graph) -> dict:
 def cytoscape(g: nx.Graph) -> dict:
     """The Cytoscape.js elements JSON of ``g`` (see the module docstring)."""
     pos = positions(g)
+    sides = label_sides(g, pos)
     nodes = []
     for n, attrs in g.nodes(data=True):
-        drawing = {"colour": node_colour(g, n), "text": wrap(attrs["label"], attrs["kind"]),
-                   "size": round(node_diameter(attrs["quotes"]), 1)}
+        drawing = {"colour": node_colour(g, n), "outline": outline(g, n),
+                   "text": wrap(attrs["label"], attrs["kind"]),
+                   "size": round(node_diameter(attrs["quotes"]), 1), "align": sides[n],
+                   "kind_label": KINDS[attrs["kind"]].singular, "path": page_path(attrs["iri"])}
         nodes.append({"data": {"id": n, **attrs, **drawing}, "classes": attrs["kind"],
                       "position": {"x": round(pos[n][0], 1), "y": round(pos[n][1], 1)}})
-    edges = [{"data": {"id": f"{a} -- {b}", "source": a, "target": b, **attrs},
-              "classes": attrs["kind"]} for a, b, attrs in g.edges(data=True)]
+    edges = []
+    for a, b, attrs in g.edges(data=True):
+        style = EDGE_KINDS[attrs["kind"]]
+        drawing = {"colour": style.colour, "dash": style.dash}
+        edges.append({"data": {"id": f"{a} -- {b}", "source": a, "target": b, **attrs,
+                               **drawing}, "classes": attrs["kind"]})
     return {"view": g.graph["view"], "filters": g.graph["filters"],
-            "elements": {"nodes": nodes, "edges": edges}, "quotes": g.graph["quotes"]}
+            "elements": {"nodes": nodes, "edges": edges},
+            "quotes": {iri: {**quote, "path": page_path(iri)}
+                       for iri, quote in g.graph["quotes"].items()},
+            "legend": legend(g), "kinds": kind_counts(g)}
 
 
 def dot(g: nx.Graph) -> str:

@@ -8,7 +8,9 @@ without shrinking. Nodes are coloured from the Okabe–Ito palette (peerkg.graph
 area is proportional to the number of quotes; edge width grows with weight. A legend explains
 colours, sizes and edges. SVG keeps text as text (``svg.fonttype: none``), so labels stay
 searchable and editable, and carries no date, and nodes and edges are drawn in a fixed order, so
-the same graph gives the same file; PNG is 300 dpi.
+the same graph gives the same file; PNG is 300 dpi. What is drawn how (colours, headings, edge
+dashes, the dashed outline of the project's reconstruction, the legend's words) comes from
+peerkg.graph.viz.style, which the web page's JSON uses too.
 """
 
 import io
@@ -16,7 +18,7 @@ import math
 
 import networkx as nx
 from matplotlib import rc_context
-from matplotlib.collections import LineCollection
+from matplotlib.collections import CircleCollection, LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -26,32 +28,23 @@ from peerkg.graph.viz.layout import (
     LAYERS,
     LINE,
     label_reach,
+    label_sides,
     label_size,
     node_diameter,
+    node_radius,
     positions,
     text_size,
     text_width,
     wrap,
 )
-from peerkg.graph.viz.style import KIND_COLOURS, node_colour, theme_colour
+from peerkg.graph.viz.style import DASHES, EDGE_KINDS, INK, KINDS, legend, node_colour, outline
 
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}  # the formats render writes
 DPI = 300
 MARGIN = 6.0
 HEADING_SIZE = FONT_SIZE + 1
 TITLE_SIZE = FONT_SIZE + 0.5
-HEADINGS = {"theme": "Themes", "category": "Categories", "code": "Codes",
-            "construct": "Constructs", "reference": "Works cited", "study": "Studies"}
-SINGULAR = {"theme": "Theme", "category": "Category", "code": "Code", "construct": "Construct",
-            "reference": "Work cited", "study": "Study"}
-EDGE_STYLES = {  # kind -> (colour, line style, legend label)
-    "theme-category": ("#7F7F7F", "solid", "theme, category, code (width: quotes)"),
-    "category-code": ("#7F7F7F", "solid", "theme, category, code (width: quotes)"),
-    "code-construct": ("#B07AA1", "solid", "code relates to construct"),
-    "theme-construct": ("#E69F00", (0, (3, 2)), "theme discussed with construct"),
-    "construct-reference": ("#0072B2", (0, (1, 1.5)), "construct cited to work"),
-    "study-construct": ("#7F7F7F", "solid", "quotes bear on construct (width: quotes)"),
-    "co-occurrence": ("#7F7F7F", "solid", "codes share quotes (width: quotes)"),
-}
+NODE_DASH = (2.0, 1.2)  # the dashed outline, in points: short enough to show on a small node
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
              "alpha": 0.85}
 RC = {"svg.fonttype": "none", "svg.hashsalt": "peerkg", "font.family": "DejaVu Sans",
@@ -61,7 +54,7 @@ LEGEND_GAP = 14.0  # between the legend's groups
 
 
 def render(g: nx.Graph, fmt: str) -> bytes:
-    """``g`` drawn as ``svg`` or ``png``."""
+    """``g`` drawn as ``svg`` or ``png`` (a key of :data:`MEDIA_TYPES`)."""
     pos = positions(g)
     with rc_context(RC):
         fig = _draw(g, pos)
@@ -89,8 +82,9 @@ def _draw(g: nx.Graph, pos: dict) -> Figure:
     nodes = sorted(g)
     ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes],
                s=[node_diameter(g.nodes[n].get("quotes", 0)) ** 2 for n in nodes],
-               c=[node_colour(g, n) for n in nodes], edgecolors="#333333", linewidths=0.4,
-               zorder=3)
+               c=[node_colour(g, n) for n in nodes], edgecolors=INK,
+               linewidths=[_outline_width(g, n) for n in nodes],
+               linestyles=[_line_style(outline(g, n), NODE_DASH) for n in nodes], zorder=3)
     if circular:
         _circle_labels(ax, g, pos)
     else:
@@ -99,14 +93,25 @@ def _draw(g: nx.Graph, pos: dict) -> Figure:
     return fig
 
 
+def _line_style(dash: str, pattern: tuple[float, float] | None = None):
+    """A matplotlib line style for a dash name of :data:`~peerkg.graph.viz.style.DASHES`."""
+    on_off = DASHES[dash] if pattern is None or dash == "solid" else pattern
+    return (0, on_off) if on_off else "solid"
+
+
+def _outline_width(g: nx.Graph, n: str) -> float:
+    return 0.6 if g.nodes[n].get("reconstruction") else 0.4
+
+
 def _draw_edges(ax, g: nx.Graph, pos: dict) -> None:
-    for kind, (colour, style, _) in EDGE_STYLES.items():
+    for kind, style in EDGE_KINDS.items():
         edges = [(a, b, w) for a, b, k, w in _edges(g) if k == kind]
         if not edges:
             continue
         segments = [_curve(pos[a], pos[b], kind == "theme-construct") for a, b, _ in edges]
         widths = [0.35 + 0.35 * min(w or 1, 8) for *_, w in edges]
-        ax.add_collection(LineCollection(segments, colors=colour, linestyles=style,
+        ax.add_collection(LineCollection(segments, colors=style.colour,
+                                         linestyles=_line_style(style.dash),
                                          linewidths=widths, alpha=0.55, zorder=1))
 
 
@@ -136,49 +141,47 @@ def _column_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
     """(left, right, top, bottom) of the columns, their labels and their headings."""
     if not pos:
         return 0.0, 0.0, 0.0, 0.0
-    first = min(pos.values())[0]
-    left = min(x - (label_reach(g, n, bold=True) if x == first else _radius(g, n))
+    left_labels = {n for n, side in label_sides(g, pos).items() if side == "left"}
+    left = min(x - (label_reach(g, n, bold=True) if n in left_labels else node_radius(g, n))
                for n, (x, _) in pos.items())
-    right = max(x + (_radius(g, n) if x == first else label_reach(g, n, bold=False))
+    right = max(x + (node_radius(g, n) if n in left_labels else label_reach(g, n, bold=False))
                 for n, (x, _) in pos.items())
     for n, (x, _) in pos.items():
-        if x != first:
-            right = max(right, x + text_width(HEADINGS[g.nodes[n]["kind"]], HEADING_SIZE, True))
+        if n not in left_labels:
+            heading = KINDS[g.nodes[n]["kind"]].heading
+            right = max(right, x + text_width(heading, HEADING_SIZE, True))
     top = min(y - _extent(g, n) for n, (_, y) in pos.items()) - 1.3 * HEADING_SIZE - 4
     bottom = max(y + _extent(g, n) for n, (_, y) in pos.items())
     return left, right, top, bottom
 
 
-def _radius(g: nx.Graph, n: str) -> float:
-    return node_diameter(g.nodes[n].get("quotes", 0)) / 2
-
-
 def _extent(g: nx.Graph, n: str) -> float:
     """Half the height node ``n`` and its label take up."""
-    return max(_radius(g, n), label_size(g, n)[1] / 2 + 0.1 * FONT_SIZE)
+    return max(node_radius(g, n), label_size(g, n)[1] / 2 + 0.1 * FONT_SIZE)
 
 
 def _column_labels(ax, g: nx.Graph, pos: dict) -> None:
-    first = min(pos.values())[0]
+    sides = label_sides(g, pos)
     top = min(y - _extent(g, n) for n, (_, y) in pos.items()) - 4
     headed = set()
     for n, (x, y) in pos.items():
         attrs = g.nodes[n]
-        offset = _radius(g, n) + LABEL_OFFSET
-        left = x == first
+        offset = node_radius(g, n) + LABEL_OFFSET
+        left = sides[n] == "left"
         ax.text(x - offset if left else x + offset, y, wrap(attrs["label"], attrs["kind"]),
                 ha="right" if left else "left", va="center", fontsize=FONT_SIZE,
                 linespacing=LINE, zorder=4, fontweight="bold" if left else "normal",
                 bbox=LABEL_BOX)
         if attrs["kind"] not in headed:
             headed.add(attrs["kind"])
-            ax.text(x, top, HEADINGS[attrs["kind"]], ha="right" if left else "left",
+            kind = KINDS[attrs["kind"]]
+            ax.text(x, top, kind.heading, ha="right" if left else "left",
                     va="bottom", fontsize=HEADING_SIZE, fontweight="bold",
-                    color=KIND_COLOURS[attrs["kind"]] if attrs["kind"] != "theme" else "#000000")
+                    color=kind.colour if attrs["kind"] != "theme" else "#000000")
 
 
 def _circle_offset(g: nx.Graph, n: str) -> float:
-    return _radius(g, n) + LABEL_OFFSET
+    return node_radius(g, n) + LABEL_OFFSET
 
 
 def _circle_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
@@ -188,7 +191,7 @@ def _circle_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
         r = math.hypot(x, y) or 1
         ux, uy = x / r, y / r
         width, height = text_size(g.nodes[n]["label"], "circle")
-        for along in (r - _radius(g, n), r + _circle_offset(g, n) + width + 0.1 * FONT_SIZE):
+        for along in (r - node_radius(g, n), r + _circle_offset(g, n) + width + 0.1 * FONT_SIZE):
             for side in (-1, 1):
                 half = side * (height / 2 + 0.1 * FONT_SIZE)
                 xs.append(ux * along - uy * half)
@@ -197,9 +200,10 @@ def _circle_bounds(g: nx.Graph, pos: dict) -> tuple[float, float, float, float]:
 
 
 def _circle_labels(ax, g: nx.Graph, pos: dict) -> None:
+    sides = label_sides(g, pos)
     for n, (x, y) in pos.items():
         angle = math.degrees(math.atan2(y, x))
-        flip = 90 < angle % 360 < 270
+        flip = sides[n] == "left"  # the left half: turned to read left to right
         r = math.hypot(x, y) or 1
         offset = _circle_offset(g, n)
         ax.text(x + offset * x / r, y + offset * y / r, wrap(g.nodes[n]["label"], "circle"),
@@ -208,36 +212,42 @@ def _circle_labels(ax, g: nx.Graph, pos: dict) -> None:
                 linespacing=LINE, zorder=4)
 
 
-def _legend_groups(g: nx.Graph) -> list[tuple[str, list[Line2D], int, float, float]]:
+def _legend_groups(g: nx.Graph) -> list[tuple[str, list, int, float, float]]:
     """(heading, handles, columns, row spacing and handle length in font sizes) of the colour
-    key, the marker sizes and the edge kinds."""
-    if g.graph["view"] == "cooccurrence":
-        colours = [(wrap(t, "circle"), theme_colour(g, t)) for t in g.graph["themes"]]
-        title = "Dominant theme of the code"
-    else:
-        kinds = [k for k in KIND_COLOURS if k in {kind for _, kind in g.nodes(data="kind")}]
-        colours = [(SINGULAR[k], KIND_COLOURS[k]) for k in kinds]
-        title = "Node"
+    key (with the outline of the project's reconstruction), the marker sizes and the edge kinds,
+    in the words of :func:`peerkg.graph.viz.style.legend`."""
+    key = legend(g)
+    circular = g.graph["view"] == "cooccurrence"
+    title = "Dominant theme of the code" if circular else "Node"
     colour_handles = [Line2D([], [], marker="o", linestyle="", markersize=6,
-                             markerfacecolor=c, markeredgecolor="#333333",
-                             markeredgewidth=0.4, label=label) for label, c in colours]
+                             markerfacecolor=c["colour"], markeredgecolor=INK,
+                             markeredgewidth=0.4,
+                             label=wrap(c["label"], "circle") if circular else c["label"])
+                      for c in key["colours"]]
+    outline_handles = [CircleCollection([36], facecolors="#FFFFFF", edgecolors=INK,
+                                        linewidths=0.6,
+                                        linestyles=[_line_style(o["outline"], NODE_DASH)],
+                                        label=wrap(o["label"], "legend"))
+                       for o in key["outlines"]]
     counts = sorted({q for _, q in g.nodes(data="quotes") if q} | {1})
     sizes = sorted({counts[0], counts[len(counts) // 2], counts[-1]})
     size_handles = [Line2D([], [], marker="o", linestyle="", markersize=node_diameter(q),
-                           markerfacecolor="#FFFFFF", markeredgecolor="#333333",
+                           markerfacecolor="#FFFFFF", markeredgecolor=INK,
                            markeredgewidth=0.4, label=f"{q} quote{'s' if q > 1 else ''}")
                     for q in sizes]
-    drawn = {k for *_, k, _ in _edges(g)}
-    styles = {style[2]: style for k, style in EDGE_STYLES.items() if k in drawn}
-    edge_handles = [Line2D([], [], color=colour, linestyle=style, linewidth=1, label=label)
-                    for colour, style, label in styles.values()]
-    columns = 2 if len(colours) > 3 and max(len(label) for label, _ in colours) < 20 else 1
+    edge_handles = [Line2D([], [], color=e["colour"], linestyle=_line_style(e["dash"]),
+                           linewidth=1, label=e["label"]) for e in key["edges"]]
+    edge_handles += [Line2D([], [], linestyle="", label=note) for note in key["notes"]]
+    labels = [h.get_label() for h in colour_handles]
+    columns = 2 if len(labels) > 3 and max(len(label) for label in labels) < 20 else 1
     biggest = node_diameter(sizes[-1])
     spacing = max(0.3, biggest / FONT_SIZE - 1.0)
     marker_length = max(LEGEND["handlelength"], (biggest + 2) / FONT_SIZE)
-    return [(title, colour_handles, columns, 0.3, LEGEND["handlelength"]),
-            ("Quotes", size_handles, 1, spacing, marker_length),
-            ("Edges", edge_handles, 1, 0.3, LEGEND["handlelength"])]
+    groups = [(title, colour_handles, columns, 0.3, LEGEND["handlelength"])]
+    if outline_handles:
+        groups.append(("Outline", outline_handles, 1, 0.3, LEGEND["handlelength"]))
+    return groups + [("Quotes", size_handles, 1, spacing, marker_length),
+                     ("Edges", edge_handles, 1, 0.3, LEGEND["handlelength"])]
 
 
 def _group_width(heading: str, handles: list, columns: int, handle_length: float) -> float:

@@ -25,7 +25,7 @@ import networkx as nx
 FONT_SIZE = 7.0
 LINE = 1.05  # line height of a wrapped label, in font sizes (the figures' linespacing)
 WRAP = {"theme": 55.0, "study": 90.0, "category": 50.0, "code": 140.0, "construct": 50.0,
-        "reference": 56.0, "circle": 90.0}  # widest line in points, by kind of node
+        "reference": 56.0, "circle": 90.0, "legend": 80.0}  # widest line in points, by kind
 WRAP_DEFAULT = 90.0
 BOLD_KINDS = ("theme", "study")  # the first columns, whose labels are bold
 LAYERS = {
@@ -98,10 +98,25 @@ def node_diameter(quotes: int) -> float:
     return 3.0 + 2.6 * math.sqrt(quotes)
 
 
+def node_radius(g: nx.Graph, n: str) -> float:
+    """Node ``n``'s radius in points (:func:`node_diameter` of its quotes, halved)."""
+    return node_diameter(g.nodes[n].get("quotes", 0)) / 2
+
+
 def label_reach(g: nx.Graph, n: str, bold: bool | None = None) -> float:
     """How far node ``n``'s label reaches from its centre, in points (text box included)."""
-    radius = node_diameter(g.nodes[n].get("quotes", 0)) / 2
-    return radius + LABEL_OFFSET + label_size(g, n, bold)[0] + 0.1 * FONT_SIZE
+    return node_radius(g, n) + LABEL_OFFSET + label_size(g, n, bold)[0] + 0.1 * FONT_SIZE
+
+
+def label_sides(g: nx.Graph, pos: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """Which side of its node each label sits: ``left`` for the first column of a layered view
+    (its labels are bold) and the left half of the circle, ``right`` for the rest."""
+    if not pos:
+        return {}
+    if g.graph["view"] in LAYERS:
+        first = min(x for x, _ in pos.values())
+        return {n: "left" if x == first else "right" for n, (x, _) in pos.items()}
+    return {n: "left" if x < 0 else "right" for n, (x, _) in pos.items()}
 
 
 def positions(g: nx.Graph) -> dict[str, tuple[float, float]]:
@@ -129,18 +144,14 @@ def layered(g: nx.Graph, kinds: tuple[str, ...]) -> dict[str, tuple[float, float
             column.sort(key=lambda n: (_barycentre(g, n, pos), g.nodes[n]["label"]))
             before = columns[i - 1]
             x += (max(label_reach(g, n, bold=False) for n in before) if i > 1
-                  else max(_radius(g, n) for n in before))
-            x += GAP + max(_radius(g, n) for n in column)
+                  else max(node_radius(g, n) for n in before))
+            x += GAP + max(node_radius(g, n) for n in column)
         scale = height / sum(pitch[n] for n in column)
         y = 0.0
         for n in column:
             pos[n] = (x, (y + pitch[n] / 2) * scale)
             y += pitch[n]
     return pos
-
-
-def _radius(g: nx.Graph, n: str) -> float:
-    return node_diameter(g.nodes[n].get("quotes", 0)) / 2
 
 
 def _barycentre(g: nx.Graph, n: str, placed: dict) -> float:

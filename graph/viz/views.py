@@ -12,7 +12,9 @@ Every node has ``kind``, ``label`` and ``iri``; nodes that quotes sit under (stu
 categories, codes, constructs) also have ``quotes`` (how many), ``quote_ids`` (their IRIs, in
 the study's order) and the breakdowns ``sites`` and ``stakeholders`` (label -> quotes); codes have
 ``category`` and ``themes`` (theme label -> quotes) and ``theme``, the theme most of their
-quotes are reported under. References have ``quotes`` = 0. Every edge has ``kind`` and
+quotes are reported under. Codes and categories have ``reconstruction``: true when the project
+reconstructed them (they are attributed to the project, not named by the authors). References
+have ``quotes`` = 0. Every edge has ``kind`` and
 ``weight`` (quotes, or literature links where no quotes are involved). The graph attributes are
 ``view``, ``filters`` (the filters applied), ``themes`` (the theme labels in the studies' order)
 and ``quotes`` (quote IRI -> text and attribution).
@@ -27,10 +29,13 @@ from dataclasses import asdict, dataclass
 
 import networkx as nx
 
+from peerkg.graph.base.iris import PROJECT_AGENT
 from peerkg.graph.store import Store
 from peerkg.queries import registry
 
 VIEWS = ("themes", "cooccurrence", "constructs")
+TITLES = {"themes": "Theme structure", "cooccurrence": "Code co-occurrence",
+          "constructs": "Studies and constructs"}  # each view's name for people, in VIEWS order
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,14 @@ class _Quote:
     stakeholder_iri: str
 
 
+NOT_STATED = "not stated"
+
+
+def _stated(term) -> str:
+    """A cell's text, or :data:`NOT_STATED` where the study does not say (an unbound cell)."""
+    return NOT_STATED if term is None else str(term)
+
+
 class _Data:
     """The query results one view needs, restricted to the filtered quotes."""
 
@@ -73,10 +86,10 @@ class _Data:
         self.filters = filters
         quote_params = {k: v for k, v in filters.applied().items() if k != "construct"}
         rows = registry()["graph-quotes"].run(store, quote_params).dicts()
-        quotes = [_Quote(str(r["quote"]), str(r["text"]), str(r["attribution"]), str(r["study"]),
+        quotes = [_Quote(str(r["quote"]), str(r["text"]), _stated(r["attribution"]), str(r["study"]),
                          str(r["study_label"]), str(r["theme"]), str(r["theme_label"]),
-                         int(r["theme_order"]), str(r["site_label"]), str(r["stakeholder_label"]),
-                         str(r["stakeholder"]))
+                         int(r["theme_order"]), _stated(r["site_label"]),
+                         _stated(r["stakeholder_label"]), _stated(r["stakeholder"]))
                   for r in rows]
         construct = {"construct": filters.construct} if filters.construct else {}
         self.code_constructs: dict[str, set[str]] = defaultdict(set)
@@ -137,11 +150,12 @@ def _add_codes(g: nx.Graph, data: _Data, with_categories: bool) -> None:
     for quote in data.quotes:
         for c in data.codings[quote.iri]:
             _add(g, c["code"], "code", c["code_label"], category=c["category_label"],
-                 themes=Counter())
+                 themes=Counter(), reconstruction=c["code_by"] == str(PROJECT_AGENT))
             _tally(g, c["code"], quote)
             g.nodes[c["code"]]["themes"][quote.theme_label] += 1
             if with_categories:
-                _add(g, c["category"], "category", c["category_label"])
+                _add(g, c["category"], "category", c["category_label"],
+                     reconstruction=c["category_by"] == str(PROJECT_AGENT))
                 _tally(g, c["category"], quote)
                 _link(g, quote.theme, c["category"], "theme-category", quote.iri)
                 _link(g, c["category"], c["code"], "category-code", quote.iri)

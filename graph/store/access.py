@@ -1,0 +1,75 @@
+"""Restricted studies (DESIGN.md, "Access"): which graphs a reader without a token may see, and
+a view of a store that holds only those.
+
+A study is restricted when its own graph says so (``<study> pk:accessLevel pk:restricted``, see
+:mod:`peerkg.graph.base.iris`), so every process reading the store sees the same truth. Saved
+inferences (:data:`~peerkg.graph.base.iris.INFERRED_GRAPH`) are drawn from every study, so they
+are hidden too whenever any study is restricted.
+"""
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from peerkg.graph.base.errors import StoreError
+from peerkg.graph.base.iris import ACCESS_LEVEL, INFERRED_GRAPH, RESTRICTED
+from peerkg.graph.store.base import Store, query_dataset
+from peerkg.graph.store.inspect import Dataset
+
+ACCESS_QUERY = f"""SELECT ?g ?restricted WHERE {{
+  GRAPH ?g {{ }}
+  BIND(EXISTS {{ GRAPH ?g {{ ?g <{ACCESS_LEVEL}> <{RESTRICTED}> }} }} AS ?restricted)
+}}"""
+
+
+def public_graphs(store: Store) -> list[str] | None:
+    """The graphs of ``store`` a reader without a token may see, or None if that is all of
+    them (no study is restricted)."""
+    rows = store.select(ACCESS_QUERY).rows
+    restricted = {str(g) for g, flag in rows if flag is not None and flag.toPython()}
+    if not restricted:
+        return None
+    return sorted(str(g) for g, _ in rows if str(g) not in restricted and g != INFERRED_GRAPH)
+
+
+class ScopedStore(Store):
+    """``store`` as a reader allowed only ``visible`` graphs sees it: a query's default graph is
+    the union of the visible graphs and GRAPH matches only them, whatever the query or the
+    caller names (FROM, FROM NAMED, a dataset); a graph outside them reads as empty. Writes are
+    refused. Closing it leaves ``store`` open."""
+
+    def __init__(self, store: Store, visible: Iterable[str]):
+        self.inner = store
+        self.visible = frozenset(visible)
+        self.location = store.location
+
+    def scope(self, query: str, dataset: Dataset | None) -> Dataset:
+        """The dataset a query on this view runs on."""
+        named = query_dataset(query, dataset)
+        if named is None:
+            everything = tuple(sorted(self.visible))
+            return Dataset(everything, everything)
+        return named.within(self.visible)
+
+    def select(self, query, bindings=None, dataset=None):
+        return self.inner.select(query, bindings, self.scope(query, dataset))
+
+    def query_as(self, query, media_type, bindings=None, dataset=None):
+        return self.inner.query_as(query, media_type, bindings, self.scope(query, dataset))
+
+    def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
+        if operation != "query":
+            raise StoreError("this view of the store is read-only")
+        return self.inner.run_protocol("query", text, self.scope(text, dataset), result_type,
+                                       graph_type, max_bytes)
+
+    def update(self, update):
+        raise StoreError("this view of the store is read-only")
+
+    def dump(self):
+        quads = ox.parse(self.inner.dump(), format=ox.RdfFormat.N_QUADS)
+        return ox.serialize((q for q in quads if getattr(q.graph_name, "value", None) in self.visible),
+                            format=ox.RdfFormat.N_QUADS)
+
+    def graphs(self):
+        return [g for g in self.inner.graphs() if g in self.visible]
