@@ -1,21 +1,27 @@
 """Shared fixtures: real stores on temporary directories, a real Oxigraph server on a free
-loopback port, and the rule for tests that need Java or Chromium (skip locally with a reason,
-fail under CI where .ci/run sets PEERKG_REQUIRE_ALL=1)."""
+loopback port, a private Virtuoso, and the rule for tests that need Java, Chromium or Virtuoso
+(skip locally with a reason, fail under CI where .ci/run sets PEERKG_REQUIRE_ALL=1)."""
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 from werkzeug.serving import make_server
 
 from peerkg.api.app import create_app
 from peerkg.graph.loader import initialise
 from peerkg.graph.store import EndpointStore, open_store
 from peerkg.graph.store.engine import Engine, free_port
+from peerkg.graph.store.settings import EndpointSettings
+
+from . import virtuoso as private_virtuoso
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT / "tests" / "data" / "gillard2013-fulltext.txt"  # the paper, vendored (CC BY 2.0)
@@ -28,11 +34,13 @@ def _missing(marker: str) -> str | None:
         return "needs a Java runtime for HermiT (apt-get install default-jre-headless)"
     if marker == "browser" and not shutil.which("chromium"):
         return "needs Debian's chromium (apt-get install chromium)"
+    if marker == "virtuoso" and not private_virtuoso.available():
+        return "needs Debian's Virtuoso 7 (apt-get install virtuoso-opensource)"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("java", "browser"):
+    for marker in ("java", "browser", "virtuoso"):
         if item.get_closest_marker(marker) and (reason := _missing(marker)):
             if REQUIRE_ALL:
                 pytest.fail(f"required under CI: {reason}")
@@ -77,18 +85,69 @@ def oxigraph_server(tmp_path_factory):
     engine.stop()
 
 
+@pytest.fixture(scope="session")
+def oxigraph_no_union(tmp_path_factory):
+    """An Oxigraph server whose default graph is its own, not the union of the named graphs;
+    one for the whole run. Yields its base URL."""
+    port = free_port()
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(tmp_path_factory.mktemp("no-union") / "store"),
+         "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/query?query=ASK%7B%7D")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
 def endpoint(oxigraph_server):
     """An empty endpoint store speaking SPARQL protocol to a real Oxigraph server."""
-    store = EndpointStore(oxigraph_server)
+    store = EndpointStore(oxigraph_server, settings=EndpointSettings())
     store.update("CLEAR ALL")
     yield store
     store.close()
 
 
-@pytest.fixture(params=["embedded", "endpoint"])
+@pytest.fixture
+def endpoint_no_union(oxigraph_no_union):
+    """An empty endpoint store on an Oxigraph server whose default graph is not the union: the
+    store must name the graphs in every query (its fallback for such engines)."""
+    store = EndpointStore(oxigraph_no_union, settings=EndpointSettings())
+    assert not store.profile.union_default_graph
+    store.update("CLEAR ALL")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """A private Virtuoso 7 on free loopback ports and its own database (tests/virtuoso.py),
+    for the whole session; tests use :func:`virtuoso`, which empties it first."""
+    server = private_virtuoso.Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def virtuoso(virtuoso_server):
+    """An empty endpoint store on the private Virtuoso, writing as a user with the
+    SPARQL_UPDATE role (HTTP Digest on /sparql-auth)."""
+    with EndpointStore(virtuoso_server.url, settings=virtuoso_server.settings) as store:
+        for name in store.graphs():
+            store.drop_graph(URIRef(name))
+        yield store
+
+
+@pytest.fixture(params=["embedded", "endpoint", "endpoint_no_union",
+                        pytest.param("virtuoso", marks=pytest.mark.virtuoso)])
 def any_store(request):
-    """Each backend in turn: the store contract tests run on both."""
+    """Each backend in turn: the store contract tests and the named queries run on the embedded
+    store, on an Oxigraph server (with and without the union default graph) and on Virtuoso."""
     return request.getfixturevalue(request.param)
 
 

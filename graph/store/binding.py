@@ -29,15 +29,20 @@ def term(value: Node) -> str:
     return f"<{iri(value)}>" if isinstance(value, URIRef) else value.n3()
 
 
-def with_values(query: str, bindings: Mapping[str, Node | Sequence[Node]]) -> str:
-    """Pre-bind variables as pyoxigraph's substitutions do: a VALUES block of RDF terms per
-    variable (one term, or several: the variable then takes each in turn), placed first in the
-    query's top-level WHERE group, so later BINDs and filters see them."""
+def values_block(bindings: Mapping[str, Node | Sequence[Node]]) -> str:
+    """A VALUES block of RDF terms per variable (one term, or several: the variable then takes
+    each in turn)."""
     blocks = []
     for name, values in bindings.items():
         terms = values if isinstance(values, list | tuple) else [values]
         blocks.append(f"VALUES ?{name} {{ {' '.join(term(v) for v in terms)} }}")
-    blocks = " ".join(blocks)
+    return " ".join(blocks)
+
+
+def with_values(query: str, bindings: Mapping[str, Node | Sequence[Node]]) -> str:
+    """Pre-bind variables as pyoxigraph's substitutions do: :func:`values_block`, placed first
+    in the query's top-level WHERE group, so later BINDs and filters see them."""
+    blocks = values_block(bindings)
     body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
     match = _WHERE.search(body)
     if not match:
