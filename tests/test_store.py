@@ -104,7 +104,10 @@ def test_serialize_in_the_engine_formats(any_store):
 def test_malformed_query_is_a_query_error_with_the_parser_message(any_store):
     with pytest.raises(QueryError) as error:
         any_store.select("SELECT * WHERE { ?s ?p }")
-    assert "1:25" in str(error.value)  # the parser's own position of the error, on every backend
+    # the parser's own position of the error, on every backend: Oxigraph's line and column;
+    # Virtuoso names the line and the token it stopped at
+    message = str(error.value)
+    assert "1:25" in message or ("line 1" in message and "at '}'" in message), message
 
 
 def test_failed_update_changes_nothing(any_store):

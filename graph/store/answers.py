@@ -4,16 +4,17 @@ A SPARQL server streams results, so it has sent ``200 OK`` before it knows wheth
 finish; Oxigraph then appends its error message to the partial body (measured: a failing SERVICE,
 a cancelled query). :func:`whole` parses the body in the format it claims and raises
 :class:`~peerkg.graph.store.base.BrokenAnswer` naming the engine's message if it does not parse.
-CSV cannot be parsed back, so :data:`ASK_FOR` asks the engine for TSV instead and :func:`whole`
-writes the CSV from it.
+CSV cannot be parsed back, and Virtuoso 7 writes TSV headers that are not SPARQL's (``"o"`` for
+``?o``), so :data:`ASK_FOR` asks the engine for SPARQL JSON instead and :func:`whole` writes the
+CSV or TSV from it.
 """
 
 import pyoxigraph as ox
 
 from peerkg.graph.store.base import BrokenAnswer
 
-CSV, TSV = "text/csv", "text/tab-separated-values"
-ASK_FOR = {CSV: TSV}
+CSV, TSV, JSON = "text/csv", "text/tab-separated-values", "application/sparql-results+json"
+ASK_FOR = {CSV: JSON, TSV: JSON}
 
 
 def whole(body: bytes, engine_type: str, wanted_type: str) -> bytes:

@@ -136,18 +136,19 @@ class Store(ABC):
         in ``graphs``. Returns the triples per graph of ``graphs`` written. On any error the
         store is as it was; InputError for a file that does not parse.
 
-        This default reads the files into memory and writes everything in one SPARQL Update
-        (one transaction on the server), so it needs memory in proportion to the data; the
-        embedded store overrides it with Oxigraph's bulk loader.
+        This default reads the files into memory and writes everything with
+        :meth:`replace_graphs`, so it needs memory in proportion to the data; the embedded store
+        overrides it with Oxigraph's bulk loader.
         """
-        parts = {name: graph.serialize(format="nt") for name, graph in graphs.items()}
         staging = ox.Store()
+        everything = dict(graphs)
         for f in files:
             f.load_into(staging)
             for name in f.graphs:
-                parts[name] = staging.dump(format=ox.RdfFormat.N_TRIPLES,
-                                           from_graph=ox.NamedNode(iri(name))).decode("utf-8")
-        self._replace_ntriples(parts)
+                content = staging.dump(format=ox.RdfFormat.N_TRIPLES,
+                                       from_graph=ox.NamedNode(iri(name)))
+                everything[name] = Graph().parse(data=content, format="nt")
+        self.replace_graphs(everything)
         from_files = {name for f in files for name in f.graphs}
         return {name: len(graph) for name, graph in graphs.items() if name not in from_files}
 

@@ -41,7 +41,7 @@ from peerkg.graph.store.engines import (
     term,
     timed_out,
 )
-from peerkg.graph.store.inspect import Dataset
+from peerkg.graph.store.inspect import Dataset, without_dataset
 from peerkg.graph.store.settings import EndpointSettings, endpoint_settings
 
 STAGING = "https://w3id.org/peerkg/staging/"
@@ -297,9 +297,12 @@ class EndpointStore(Store):
                       bindings=None) -> list[tuple[str, str]]:
         """The form fields of a query on ``dataset`` (see :func:`query_dataset`): the query
         with its ``bindings`` (placed where the engine can compile them) and dividing as SPARQL
-        does, the dataset, and the engine's own time limit."""
+        does, the dataset, and the engine's own time limit. The dataset goes as the protocol's
+        parameters only, never also as FROM clauses: Virtuoso would add the two together."""
         profile = self.profile
         dataset = query_dataset(query, dataset)
+        if dataset is not None and "from" in query.lower():
+            query = without_dataset(query)
         if bindings and not profile.exists_sees_values and uses_exists(query):
             query = values_at_end(query, values_block(bindings), list(bindings))
         elif bindings:

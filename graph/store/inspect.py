@@ -79,7 +79,8 @@ class Inspection:
     whether an IRI is relative with no BASE before it, so the engine would resolve it against
     an address of its own choosing. For an update, ``own_dataset`` tells for each operation
     with a WHERE clause whether it has USING or WITH, and ``wheres`` where (as a character
-    offset) each such WHERE keyword begins."""
+    offset) each such WHERE keyword begins; ``clauses`` where (start and end offsets) each
+    FROM or FROM NAMED clause of a query is."""
 
     form: str
     services: tuple[str | None, ...] = ()
@@ -88,6 +89,7 @@ class Inspection:
     own_dataset: tuple[bool, ...] = ()
     wheres: tuple[int, ...] = ()
     relative: bool = False
+    clauses: tuple[tuple[int, int], ...] = ()
 
 
 def inspect(text: str, kind: str = "query") -> Inspection:
@@ -176,7 +178,7 @@ class _Scan:
     def _read(self) -> Inspection:
         base, prefixes = None, {}  # as written: resolved only when a clause needs them
         form, services, loads, default, named = None, [], [], [], []
-        own, wheres, operation_own, relative = [], [], False, False
+        own, wheres, operation_own, relative, clauses = [], [], False, False, []
         tokens = self.tokens
         for i, token in enumerate(tokens):
             word = token.text.lower() if token.kind == "name" else None
@@ -202,6 +204,8 @@ class _Scan:
                 is_named = bool(following and following.text.lower() == "named")
                 graph = self._endpoint(tokens, i + 1 + is_named, base, prefixes, "FROM")
                 (named if is_named else default).append(graph)
+                last = tokens[i + 1 + is_named]
+                clauses.append((token.start, last.start + len(last.text)))
             elif word in ("using", "with") and token.depth == 0:
                 operation_own = True
             elif word == "where" and token.depth == 0 and self.kind == "update":
@@ -213,7 +217,7 @@ class _Scan:
         dataset = Dataset(tuple(default), tuple(named)) if default or named else None
         return Inspection("update" if self.kind == "update" else form or "select",
                           tuple(services), tuple(loads), dataset, tuple(own), tuple(wheres),
-                          relative)
+                          relative, tuple(clauses))
 
     def _endpoint(self, tokens, i, base, prefixes, clause: str) -> str | None:
         """The IRI at ``tokens[i]`` (after an optional SILENT), None for a variable."""
@@ -244,6 +248,17 @@ class _Scan:
         if base is None:
             raise self.error(f"the relative IRI <{value}> needs a BASE", token.start)
         return urljoin(self._resolve(*base, {}), value)
+
+
+def without_dataset(query: str) -> str:
+    """``query`` without its FROM and FROM NAMED clauses, for an engine that adds the graphs
+    they name to the protocol's ``default-graph-uri`` and ``named-graph-uri`` where the
+    protocol says those replace them (Virtuoso 7)."""
+    parts, last = [], 0
+    for start, end in inspect(query).clauses:
+        parts.append(query[last:start])
+        last = end
+    return "".join(parts) + query[last:]
 
 
 def with_using(update: str, dataset: Dataset) -> str:
