@@ -1,7 +1,7 @@
 """The second engine: every named query on an Oxigraph server and on Virtuoso 7, both spoken to
 through peerkg's own EndpointStore, on the bundled study and on a synthetic collection.
 
-    python benchmarks/engines.py [--quotes 68000] [--runs 3]
+    python benchmarks/engines.py [--studies 20] [--quotes 3400] [--runs 3]
 
 Both engines run on this machine in the same run: the Oxigraph server of the PyPI ``oxigraph``
 package (started as ``peerkg serve`` starts it, with the union default graph) and Debian's
@@ -11,12 +11,11 @@ Debian's defaults but for its ports and files, a result limit high enough for ev
 ``StopCompilerWhenXOverRunTime = 1``, which stops its planner once planning takes longer than
 the plan is estimated to run (see RESULTS.md for why). The bundled study is loaded with ``peerkg --store URL
 init``; the synthetic collection (``synthetic.py``) with ``EndpointStore.replace_graphs``, the
-store step of ``peerkg load`` (the generator's data does not pass the SHACL shapes that
-``peerkg load`` checks first), one graph at a time (an Oxigraph server refuses a request over
-128 MB, and all of it in one update is 170 MB). Each query is run as peerkg runs it
-(``NamedQuery.run``, SELECT results as SPARQL JSON parsed into terms): one warm-up, then the
-median of ``--runs``. Row counts must agree between the engines. Prints Markdown tables;
-the results are in RESULTS.md.
+store step of ``peerkg load``, one graph at a time: ``peerkg load`` of the whole file sends it
+as one update (one transaction), 170 MB, which an Oxigraph server refuses (its limit is 128 MB).
+Each query is run as peerkg runs it (``NamedQuery.run``, SELECT results as SPARQL JSON
+parsed into terms): one warm-up, then the median of ``--runs``. Row counts must agree between
+the engines. Prints Markdown tables; the results are in RESULTS.md.
 """
 
 import argparse
@@ -77,9 +76,9 @@ def init(url: str, settings: EndpointSettings) -> float:
     return time.perf_counter() - start
 
 
-def synthetic_graphs(scratch: Path, quotes: int) -> dict:
+def synthetic_graphs(scratch: Path, studies: int, quotes: int) -> dict:
     path = scratch / "synthetic.nq"
-    write(path, quotes)
+    write(path, studies, quotes)
     dataset = Dataset()
     dataset.parse(path, format="nquads")
     return {g.identifier: g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)}
@@ -110,8 +109,9 @@ def compare(label: str, stores: dict[str, EndpointStore], runs: int) -> list[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quotes", type=int, default=68_000,
-                        help="quotes in the synthetic collection (about 15 triples each)")
+    parser.add_argument("--studies", type=int, default=20, help="studies in the synthetic collection")
+    parser.add_argument("--quotes", type=int, default=3_400,
+                        help="quotes per synthetic study (about 13 triples each)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the engines on the way out
@@ -133,7 +133,7 @@ def main() -> None:
             print("|---|---|---|---|---|---|---|---|")
             loads = {n: init(urls[n], settings[n]) for n in urls}
             lines = compare("bundled study", stores, args.runs)
-            graphs = synthetic_graphs(scratch, args.quotes)
+            graphs = synthetic_graphs(scratch, args.studies, args.quotes)
             for name, store in stores.items():
                 empty(store)
                 start = time.perf_counter()
