@@ -20,7 +20,7 @@ from peerkg.graph.readers.nquads import NotGrouped, graphs_of
 from peerkg.graph.store import EmbeddedStore
 from peerkg.graph.store.bulk import Journal, RdfFile
 from peerkg.queries import registry
-from tests.test_queries import CONCATENATED
+from tests.test_queries import CONCATENATED, PARAMS
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from synthetic import study_nquads, write, write_package  # noqa: E402
@@ -132,13 +132,11 @@ def mini(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(registry()))
 def test_pages_of_every_named_query_make_the_whole_table(mini, name):
-    query = registry()[name]
-    if any(not p.optional for p in query.params):
-        pytest.skip("needs a parameter")
-    whole = query.run(mini)
-    assert query.count(mini) == len(whole.rows)
+    query, params = registry()[name], PARAMS.get(name, {})
+    whole = query.run(mini, params)
+    assert query.count(mini, params) == len(whole.rows)
     pages = [row for offset in range(0, len(whole.rows) + 2, 2)
-             for row in query.run(mini, {}, limit=2, offset=offset).rows]
+             for row in query.run(mini, params, limit=2, offset=offset).rows]
     assert normalised(whole.columns, pages) == normalised(whole.columns, whole.rows)
 
 
