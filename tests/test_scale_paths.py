@@ -186,3 +186,24 @@ def test_streamed_csv_is_the_csv_in_memory(mini):
     assert streamed.getvalue() == mini.query_as(query, "text/csv")
     rows = list(csv.reader(io.StringIO(streamed.getvalue().decode("utf-8"))))
     assert rows[0] == ["quote", "text", "site", "stakeholder", "theme", "study"] and len(rows) == 5
+
+
+@pytest.mark.parametrize("limit", [1, 4, 7, 50])
+@pytest.mark.parametrize("filters", [{}, {"study": "s0001"}])
+def test_quote_pages_across_studies_make_the_whole_search(collection, tmp_path, limit, filters):
+    """With no filter but the study, /api/quotes pages study by study: pages that start and
+    end inside a study, span several or run past the end give the whole search's quotes, in its
+    order, and its total."""
+    store = EmbeddedStore(str(tmp_path / "store"))
+    load(store, [*MINI, collection])
+    client = create_app({"STORE": store}).test_client()
+    whole = [str(row[0]) for row in registry()["quote-search"].run(store, filters).rows]
+    assert len(whole) == (6 if filters else 22)
+    pages = []
+    for offset in range(0, len(whole) + limit, limit):
+        page = client.get("/api/quotes", query_string={**filters, "limit": limit,
+                                                        "offset": offset}).get_json()
+        assert page["total"] == len(whole)
+        pages += [q["quote"] for q in page["quotes"]]
+    assert pages == whole
+    store.close()
