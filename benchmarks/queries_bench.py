@@ -2,6 +2,7 @@
 ``peerkg serve`` runs them: on the Oxigraph server it manages (union default graph, timeout).
 
     python benchmarks/queries_bench.py --studies 10 100 1000 --data /tmp/pk-bench [--runs 3]
+                                        [--pages-only]
 
 Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, see
 load_bench.py), put once into ``DATA/store-cN`` (``peerkg init``, then Oxigraph's bulk loader:
@@ -82,8 +83,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/pk-bench"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--pages-only", action="store_true", help="only the /api/quotes pages")
     args = parser.parse_args()
-    names = sorted(q for q in registry() if all(p.optional for p in registry()[q].params))
+    names = [] if args.pages_only else sorted(
+        q for q in registry() if all(p.optional for p in registry()[q].params))
     cells: dict[str, dict[int, tuple[str, object]]] = {}
     for studies in args.studies:
         location = str(prepared(args.data, studies))
