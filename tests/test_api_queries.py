@@ -57,3 +57,14 @@ def test_entity_links_both_directions(mini):
     assert any(d == "in" and p == "evidenceQuote" for d, p, _ in rows)
     labels = {str(p).rsplit("#", 1)[-1]: str(lv) for _, p, _, _, lv in table.rows if lv}
     assert labels["atSite"] == "East"
+
+
+def test_quote_search_by_construct_keeps_each_quotes_other_constructs(loaded):
+    """The construct filter picks quotes, never their constructs column: on the bundled study
+    q41 bears on Benevolent power and on Peer worker identity (through different codes)."""
+    query = registry()["quote-search"]
+    whole = {row[0]: set(row[-1].split()) for row in query.run(loaded).rows}
+    table = query.run(loaded, {"construct": "benevolent-power"})
+    assert any(str(row[0]).endswith("/q41") for row in table.rows)
+    for row in table.rows:
+        assert set(row[-1].split()) == whole[row[0]], row[0]

@@ -58,6 +58,15 @@ def test_named_query_rows(mini, name):
     assert normalise(columns, got) == normalise(columns, rows)
 
 
+def test_statement_attribution_of_an_entity_that_names_no_agent(mini):
+    """One row per statement, said_by empty: not each statement paired with every label."""
+    study = "https://w3id.org/peerkg/id/mini"
+    table = registry()["statement-attribution"].run(mini, {"entity": study})
+    statements = mini.select(f"SELECT ?p ?o WHERE {{ <{study}> ?p ?o }}").rows
+    assert len(table.rows) == len(statements) == 7
+    assert {(row["said_by"], row["said_by_label"]) for row in table.dicts()} == {(None, None)}
+
+
 def test_contract_columns():
     """The columns DESIGN.md promises (more are allowed, after them)."""
     promised = {
