@@ -36,6 +36,10 @@ def mini(any_store):
 def test_quote_search_filters(mini, params, quotes):
     table = registry()["quote-search"].run(mini, params)
     assert [str(row[0]).rsplit("/", 1)[1] for row in table.rows] == quotes
+    if "quote" not in params:  # what /api/quotes pages through: the same quotes, counted
+        page = registry()["quote-page"]
+        assert [str(row[0]).rsplit("/", 1)[1] for row in page.run(mini, params).rows] == quotes
+        assert page.count(mini, params) == len(quotes)
 
 
 @pytest.mark.parametrize(("params", "message"), [
