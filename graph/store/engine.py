@@ -90,7 +90,8 @@ class Engine:
                 subprocess.Popen, args, stdout=subprocess.DEVNULL, stderr=self.log,
                 preexec_fn=_die_with_parent).result()
             self.started = time.monotonic()
-            probe = EndpointStore(self.url, timeout=5)
+            # known to be Oxigraph: no detection, whose graph listing takes minutes at 10^7
+            probe = EndpointStore(self.url, timeout=5, union_parameter=True)
             while True:
                 try:
                     probe.run_protocol("query", "ASK {}", None, SPARQL_JSON, "text/turtle")
