@@ -80,8 +80,9 @@ def quote_page(args) -> dict:
 
 def _study_by_study(store, filters: dict, limit: int, offset: int) -> tuple[int, list]:
     """The total and the page's quotes, in quote-page's order (study label, then order), from
-    the quote count of each study (``study-quote-counts``) and ``quote-page`` run on only the
-    studies the page spans: each of those sorts one study's quotes, not the whole store's."""
+    the quote count of each study (``study-quote-counts``) and the quotes of only the studies
+    the page spans (``study-quote-page``): each of those sorts one study's quotes, not the
+    whole store's."""
     counts = registry()["study-quote-counts"].run(store, filters).rows
     total, quotes, skip = sum(int(n) for _, _, n in counts), [], offset
     for study, _, n in counts:
@@ -90,7 +91,8 @@ def _study_by_study(store, filters: dict, limit: int, offset: int) -> tuple[int,
         if skip >= int(n):
             skip -= int(n)
             continue
-        rows = registry()["quote-page"].run(store, {"study": str(study)}, limit - len(quotes), skip).rows
+        rows = registry()["study-quote-page"].run(store, {"study": str(study)},
+                                                  limit - len(quotes), skip).rows
         quotes += [row[0] for row in rows]
         skip = 0
     return total, quotes

@@ -46,6 +46,7 @@ def test_every_named_query_has_a_fixture_and_a_header():
 
 PARAMS = {  # queries about one entity are checked on one
     "statement-attribution": {"entity": "https://w3id.org/peerkg/id/mini/theme/joining"},
+    "study-quote-page": {"study": "https://w3id.org/peerkg/id/mini"},
 }
 
 
