@@ -106,14 +106,9 @@ def test_a_killed_load_leaves_the_old_or_the_new_data(zygote, old_store, tmp_pat
         time.sleep(delays[i])
         kill(pid)
         wait_gone([pid])
-        found = contents(location)
-        assert found in (old, new), f"trial {i}: killed after {delays[i]:.2f} s, neither old nor new"
-        return "old" if found == old else "new"
+        return judged(contents(location), old, new, i, delays[i])
 
-    outcomes = run_trials(trial, TRIALS)
-    print(f"peerkg load killed {TRIALS} times: {outcomes.count('old')} old, "
-          f"{outcomes.count('new')} new, 0 damaged")
-    assert {"old", "new"} <= set(outcomes)
+    summarise("peerkg load", run_trials(trial, TRIALS))
 
 
 def serve(zygote, location: Path, log: Path) -> tuple[str, int, set[int]]:
@@ -158,11 +153,19 @@ def test_a_killed_update_leaves_the_old_or_the_new_data(zygote, old_store, tmp_p
         kill(pid)
         sender.join(timeout=60)
         wait_gone([pid, *engines, *descendants(pid)])
-        found = contents(location)
-        assert found in (old, new), f"trial {i}: killed after {delays[i]:.2f} s, neither old nor new"
-        return "old" if found == old else "new"
+        return judged(contents(location), old, new, i, delays[i])
 
-    outcomes = run_trials(trial, TRIALS)
-    print(f"/sparql update killed {TRIALS} times: {outcomes.count('old')} old, "
+    summarise("/sparql update", run_trials(trial, TRIALS))
+
+
+def judged(found, old, new, trial: int, delay: float) -> str:
+    """"old" or "new": what a killed trial left in the store; fails if it is neither."""
+    assert found in (old, new), f"trial {trial}: killed after {delay:.2f} s, neither old nor new"
+    return "old" if found == old else "new"
+
+
+def summarise(what: str, outcomes: list[str]) -> None:
+    """Print the counts, and fail unless both outcomes were seen (the kills fell on both sides)."""
+    print(f"{what} killed {TRIALS} times: {outcomes.count('old')} old, "
           f"{outcomes.count('new')} new, 0 damaged")
     assert {"old", "new"} <= set(outcomes)
