@@ -33,12 +33,18 @@ def overview():
     return render_template("overview.html", studies=named_rows("studies"), themes=theme_tree())
 
 
+PICKER_MAX = 200  # more choices than this, and a filter is a text box, not a drop-down list
+
+
 @bp.get("/quotes")
 def quotes():
-    """Quotes with the filters of /api/quotes, and choices for each filter drawn from the data."""
+    """Quotes with the filters of /api/quotes, each filter a list of the choices drawn from the
+    data, or where there are more than :data:`PICKER_MAX` (thousands of themes in a thousand
+    studies) a text box taking a label, id or IRI as /api/quotes does."""
     return render_template("quotes.html", page=quote_page(request.args),
                            filters=[FILTERS[name] for name in ENTITY_FILTERS],
-                           choices=filter_values(get_store()), args=request.args)
+                           choices=filter_values(get_store()), picker_max=PICKER_MAX,
+                           args=request.args)
 
 
 @bp.get("/id/<path:path>")

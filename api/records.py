@@ -82,8 +82,9 @@ def _study_by_study(store, filters: dict, limit: int, offset: int) -> tuple[int,
     """The total and the page's quotes, in quote-page's order (study label, then order), from
     the quote count of each study (``study-quote-counts``) and the quotes of only the studies
     the page spans (``study-quote-page``): each of those sorts one study's quotes, not the
-    whole store's."""
-    counts = registry()["study-quote-counts"].run(store, filters).rows
+    whole store's. The counts are kept until the next write, so only the first page after a
+    write counts every quote."""
+    counts = registry()["study-quote-counts"].run(store, filters, kept=True).rows
     total, quotes, skip = sum(int(n) for _, _, n in counts), [], offset
     for study, _, n in counts:
         if len(quotes) == limit:

@@ -8,8 +8,10 @@ Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, se
 load_bench.py), put once into ``DATA/store-cN`` (``peerkg init``, then Oxigraph's bulk loader:
 the data is known to be valid, and loading is measured by load_bench.py). Median of ``--runs``
 runs after one warm-up; a query past ``--timeout`` seconds is cancelled by the engine and shown
-as such. ``/api/quotes?limit=50`` runs through the Flask app (test client) on the same engine,
-first page and a page deep in the collection. Each cell is "wall ms / CPU ms (rows)": the CPU
+as such. ``/api/quotes?limit=50`` and the quote browser (``/quotes``) run through the Flask app
+(test client) on the same engine: the first page and a page deep in the collection, with the
+counts the server keeps between writes (graph/store/memo.py), and the first page just after a
+write, which has to count again. Each cell is "wall ms / CPU ms (rows)": the CPU
 time of this process and the engine together, which other load on a shared machine does not
 inflate. Prints a Markdown table.
 """
@@ -30,6 +32,13 @@ from peerkg.graph.store.engine import query_engine
 from peerkg.queries import registry
 
 BIN = Path(sys.executable).parent
+PAGES = [  # (row label, URL, whether each run comes just after a write)
+    ("/api/quotes?limit=50", "/api/quotes?limit=50", False),
+    ("/api/quotes?limit=50&offset=middle", "/api/quotes?limit=50&offset={middle}", False),
+    ("/api/quotes?limit=50, first request after a write", "/api/quotes?limit=50", True),
+    ("/quotes (the quote browser)", "/quotes", False),
+    ("/quotes?offset=middle", "/quotes?offset={middle}", False),
+]
 
 
 def prepared(data: Path, studies: int) -> Path:
@@ -94,14 +103,16 @@ def main() -> None:
             client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout}).test_client()
             first = client.get("/api/quotes?limit=1").get_json()
             total = first["total"] if first["ok"] else 0  # past the timeout: no middle page
-            for label, url in (("/api/quotes?limit=50", "/api/quotes?limit=50"),
-                               ("/api/quotes?limit=50&offset=middle",
-                                f"/api/quotes?limit=50&offset={total // 2}")):
-                def page(url=url, client=client):
-                    body = client.get(url).get_json()
-                    if not body["ok"]:
-                        raise QueryTimeout(body["error"])
-                    return len(body["quotes"])
+            for label, pattern, cold in PAGES:
+                url = pattern.format(middle=total // 2)
+
+                def page(url=url, cold=cold, client=client):
+                    if cold:
+                        store.memo.changed()  # what a write does: the kept counts go
+                    answer = client.get(url)
+                    if answer.status_code != 200:
+                        raise QueryTimeout(answer.get_data(as_text=True)[:200])
+                    return len(answer.get_json()["quotes"]) if url.startswith("/api") else 1
                 cells.setdefault(label, {})[studies] = timed(page, args.runs)
                 print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
             for name in names:

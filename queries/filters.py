@@ -6,7 +6,8 @@ all use, so a value means the same everywhere.
 An entity filter takes a full IRI, an id (the IRI's last segment, e.g. ``london``) or a label
 (e.g. ``London``), ids and labels case-insensitively; a site label or id may name sites of
 several studies, and then stands for all of them. A value that names nothing is an InputError
-naming the value and the values that exist, never a silent empty result.
+naming the value and the values that exist, never a silent empty result. What a value names
+and the values a picker offers are kept until the store is written (``Store.select_kept``).
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from rdflib import Literal, URIRef
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.base.iris import PK
 from peerkg.graph.store import Store
+from peerkg.graph.store.binding import with_values
 
 KNOWN_SHOWN = 30  # how many known values an error lists
 
@@ -63,8 +65,8 @@ def resolve_value(store: Store, name: str, value: str) -> list[URIRef]:
     InputError if there are none."""
     f = FILTERS[name]
     value = value.strip()
-    found = [row[0] for row in store.select(
-        _MATCH, {"class": f.cls, "value": Literal(value)}).rows]
+    found = [row[0] for row in store.select_kept(
+        with_values(_MATCH, {"class": f.cls, "value": Literal(value)})).rows]
     if not found:
         labels = sorted({label for _, label in known(store, name)}, key=str.lower)
         shown = ", ".join(labels[:KNOWN_SHOWN]) + (", …" if len(labels) > KNOWN_SHOWN else "")
@@ -74,7 +76,7 @@ def resolve_value(store: Store, name: str, value: str) -> list[URIRef]:
 
 def known(store: Store, name: str) -> list[tuple[str, str]]:
     """Every entity filter ``name`` can select, as (IRI, label) pairs sorted by label."""
-    table = store.select(_KNOWN, {"class": FILTERS[name].cls})
+    table = store.select_kept(with_values(_KNOWN, {"class": FILTERS[name].cls}))
     return [(str(e), str(label)) for e, label in table.rows]
 
 

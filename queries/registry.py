@@ -94,11 +94,13 @@ class NamedQuery:
         return bindings
 
     def run(self, store: Store, values: dict[str, str] | None = None,
-            limit: int | None = None, offset: int = 0) -> Table:
+            limit: int | None = None, offset: int = 0, kept: bool = False) -> Table:
         """The query's rows for ``values``; with ``limit``, only the page of at most ``limit``
         rows from ``offset`` (LIMIT and OFFSET in the SPARQL, so the engine pages; concatenated,
-        the pages are the whole table, as the query orders its rows)."""
-        return store.select(self.paged(self.bind(values or {}, store), limit, offset))
+        the pages are the whole table, as the query orders its rows). With ``kept``, the
+        answer is kept until the store is written (:meth:`Store.select_kept`)."""
+        text = self.paged(self.bind(values or {}, store), limit, offset)
+        return store.select_kept(text) if kept else store.select(text)
 
     def paged(self, bindings: dict, limit: int | None = None, offset: int = 0) -> str:
         """The query text with ``bindings`` bound and, with ``limit``, LIMIT and OFFSET added
@@ -112,12 +114,13 @@ class NamedQuery:
 
     def count(self, store: Store, values: dict[str, str] | None = None) -> int:
         """How many rows :meth:`run` gives for ``values``, counted by the engine (the query as
-        a subquery of ``SELECT (COUNT(*) ...)``, its ORDER BY left out)."""
+        a subquery of ``SELECT (COUNT(*) ...)``, its ORDER BY left out), and kept until the
+        store is written (:meth:`Store.select_kept`): paging through a table counts it once."""
         bindings = self.bind(values or {}, store)
         text = with_values(self.text, bindings) if bindings else self.text
         prologue, body = _split_prologue(text)
         body = _ORDER_BY.sub("", body)
-        table = store.select(f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
+        table = store.select_kept(f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
         return int(table.rows[0][0])
 
 

@@ -20,6 +20,7 @@ from .test_serve import request, running_server
 
 MINI_STUDY = ROOT / "tests" / "data" / "mini-study"
 MINI = "https://w3id.org/peerkg/id/mini"
+GILLARD = "https://w3id.org/peerkg/id/gillard2013"
 READ, WRITE = "reader-token", "writer-token"
 # What only the mini study holds: its IRIs, a quote, its journal, an author, a theme.
 MARKS = ["id/mini", "We all get on.", "Not staff, not a user", "Journal of Test Fixtures", "Ann Author",
@@ -183,6 +184,22 @@ def test_a_named_study_parameter_is_unknown_without_a_token(fetch):
 def test_health_counts_only_what_the_caller_may_see(fetch):
     anonymous = json.loads(fetch("/api/health")[1])["graphs"]
     assert json.loads(fetch("/api/health", bearer(READ))[1])["graphs"] == anonymous + 1
+
+
+def test_quote_totals_follow_writes_and_each_view_keeps_its_own(fetch):
+    """The quote counts behind /api/quotes are kept between writes (graph/store/memo.py): a
+    token's view never lends its counts to the anonymous view, and a write shows at once."""
+    def total(token=None):
+        return json.loads(fetch("/api/quotes?limit=1", bearer(token))[1])["total"]
+
+    everything, public = total(READ), total()
+    assert everything > public == total()
+    quote = f"<{GILLARD}/quote/kept-test> a <https://w3id.org/peerkg/ontology#Quote>"
+    for change, step in (("INSERT", 1), ("DELETE", 0)):
+        status, body = fetch("/sparql", {"Content-Type": "application/sparql-update", **bearer(WRITE)},
+                             "POST", f"{change} DATA {{ GRAPH <{GILLARD}> {{ {quote} }} }}".encode())
+        assert status in (200, 204), body
+        assert (total(), total(READ)) == (public + step, everything + step)
 
 
 def test_a_wrong_token_is_refused_not_ignored(fetch):

@@ -81,6 +81,18 @@ def test_quote_browser_filters(client):
         as_text=True)
 
 
+def test_a_filter_with_many_choices_is_a_text_box(client, monkeypatch):
+    """Past PICKER_MAX choices (thousands of themes in a large collection) a filter is a text
+    box that takes a label, id or IRI, and keeps the value asked for."""
+    from peerkg.api import pages
+
+    monkeypatch.setattr(pages, "PICKER_MAX", 4)  # 4 studies in the test store, 8 sites
+    html = client.get("/quotes?site=London").get_data(as_text=True)
+    assert '<input type="search" name="site" value="London"' in html
+    assert '<select name="site">' not in html and '<select name="study">' in html
+    assert "31 quotes" in html
+
+
 @pytest.mark.parametrize("kind", sorted(ENTITIES))
 def test_every_kind_of_entity_has_a_page_with_labelled_links(client, kind):
     path, label = ENTITIES[kind]

@@ -14,6 +14,7 @@ from rdflib.namespace import XSD
 from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.store import EndpointStore, endpoint_urls, open_store
 from peerkg.graph.store.access import ScopedStore
+from peerkg.graph.store.bulk import RdfFile
 from peerkg.graph.store.inspect import Dataset as Graphs
 
 G1 = URIRef("https://example.org/g1")
@@ -216,3 +217,27 @@ def test_a_scoped_store_holds_only_its_graphs(any_store):
     with pytest.raises(StoreError):
         scoped.update("CLEAR ALL")
     assert any_store.graphs() == [str(G1), str(G2)]
+
+
+def test_a_kept_answer_is_renewed_by_every_write(any_store, tmp_path):
+    """select_kept answers as select does after every kind of write: the embedded store keeps
+    answers between writes, an endpoint that others may write keeps none."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    def kept() -> int:
+        return int(any_store.select_kept(count).rows[0][0])
+
+    assert kept() == 0
+    any_store.replace_graphs({G1: graph(Literal("a"), Literal("b"))})
+    assert kept() == 2
+    any_store.update(f"INSERT DATA {{ GRAPH <{G2}> {{ <{EX}s> <{EX}p> 'c' }} }}")
+    assert kept() == 3
+    nquads = tmp_path / "g2.nq"
+    nquads.write_text(f"<{EX}s> <{EX}p> \"d\" <{G2}> .\n<{EX}s> <{EX}p> \"e\" <{G2}> .\n")
+    any_store.load_graphs({}, [RdfFile(nquads, "application/n-quads", frozenset({G2}))])
+    assert kept() == 4
+    any_store.drop_graph(G1)
+    assert kept() == 2
+    scoped = ScopedStore(any_store, [str(G1)])
+    assert int(scoped.select_kept(count).rows[0][0]) == 0  # a view keeps answers of its own
+    assert kept() == 2

@@ -25,7 +25,7 @@ ACCESS_QUERY = f"""SELECT ?g ?restricted WHERE {{
 def public_graphs(store: Store) -> list[str] | None:
     """The graphs of ``store`` a reader without a token may see, or None if that is all of
     them (no study is restricted)."""
-    rows = store.select(ACCESS_QUERY).rows
+    rows = store.select_kept(ACCESS_QUERY).rows
     restricted = {str(g) for g, flag in rows if flag is not None and flag.toPython()}
     if not restricted:
         return None
@@ -53,6 +53,9 @@ class ScopedStore(Store):
 
     def select(self, query, bindings=None, dataset=None):
         return self.inner.select(query, bindings, self.scope(query, dataset))
+
+    def select_kept(self, query, dataset=None):
+        return self.inner.select_kept(query, self.scope(query, dataset))
 
     def query_as(self, query, media_type, bindings=None, dataset=None):
         return self.inner.query_as(query, media_type, bindings, self.scope(query, dataset))

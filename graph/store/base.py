@@ -20,6 +20,7 @@ from peerkg.graph.base.errors import StoreError
 from peerkg.graph.store.binding import iri
 from peerkg.graph.store.bulk import RdfFile
 from peerkg.graph.store.inspect import Dataset, inspect
+from peerkg.graph.store.memo import Memo
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
@@ -68,12 +69,22 @@ class Store(ABC):
     """The store contract; tests/test_store.py runs the same checks on every implementation."""
 
     location: str
+    memo: Memo | None = None  # set by a store that sees every write to its data
 
     @abstractmethod
     def select(self, query: str, bindings: Mapping[str, Node] | None = None,
                dataset: Dataset | None = None) -> Table:
         """Run a SELECT query; ``bindings`` pre-bind variables (names without '?'). The query
         runs on ``dataset`` if given (see :func:`query_dataset`)."""
+
+    def select_kept(self, query: str, dataset: Dataset | None = None) -> Table:
+        """:meth:`select`, its answer kept until the next write where the store sees every
+        write (:attr:`memo`; see :mod:`.memo`); elsewhere, such as an endpoint that other
+        clients may write, the same as :meth:`select`. For queries read again and again
+        between writes, such as the quote counts behind every page of quotes."""
+        if self.memo is None:
+            return self.select(query, dataset=dataset)
+        return self.memo.get((query, dataset), lambda: self.select(query, dataset=dataset))
 
     @abstractmethod
     def query_as(self, query: str, media_type: str,

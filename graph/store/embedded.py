@@ -14,6 +14,7 @@ from peerkg.graph.store.binding import iri, with_values
 from peerkg.graph.store.bulk import Journal
 from peerkg.graph.store.inspect import Dataset, with_using
 from peerkg.graph.store.lock import DirectoryLock, describe, serving
+from peerkg.graph.store.memo import Memo
 
 MEMORY = ":memory:"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -62,6 +63,7 @@ class EmbeddedStore(Store):
     def __init__(self, location: str, read_only: bool = False, wait: float = 0.0):
         self.location = location
         self.read_only = read_only
+        self.memo = Memo()
         self._lock = None
         if location == MEMORY:
             self._store = ox.Store()
@@ -115,8 +117,11 @@ class EmbeddedStore(Store):
             result.serialize(output, format=fmt)
 
     def update(self, update):
-        with _translate("update"):
-            self._store.update(update)
+        try:
+            with _translate("update"):
+                self._store.update(update)
+        finally:
+            self.memo.changed()
 
     def load_graphs(self, graphs, files=()):
         """See :meth:`Store.load_graphs`. Files go through Oxigraph's bulk loader (memory does
@@ -125,8 +130,11 @@ class EmbeddedStore(Store):
         if not files:
             self.replace_graphs(graphs)
             return {name: len(graph) for name, graph in graphs.items()}
-        with _translate("update"):
-            return self._bulk_load(graphs, files)
+        try:
+            with _translate("update"):
+                return self._bulk_load(graphs, files)
+        finally:
+            self.memo.changed()
 
     def _bulk_load(self, graphs, files) -> dict:
         store = self._store

@@ -36,6 +36,7 @@ from peerkg.graph.store.base import Store
 from peerkg.graph.store.embedded import MEMORY, EmbeddedStore
 from peerkg.graph.store.endpoint import EndpointStore, is_endpoint
 from peerkg.graph.store.lock import DirectoryLock, ServerRecord
+from peerkg.graph.store.memo import Memo
 
 START_TIMEOUT = 60.0
 WRITE_WAIT = 60.0  # how long a write waits for commands reading the directory to finish
@@ -184,6 +185,7 @@ class ManagedStore(EndpointStore):
         self.location = engine.location
         self._shared = shared  # held for the engine while it runs
         self._gate = _Gate()
+        self.memo = Memo()  # nobody else writes the directory while the engine runs
 
     def name(self, url):
         return "the query engine"  # its address is nobody's business outside this process
@@ -202,6 +204,7 @@ class ManagedStore(EndpointStore):
                 with EmbeddedStore(self.location, wait=WRITE_WAIT) as store:
                     return action(store)
             finally:
+                self.memo.changed()
                 if not self._shared.acquire(exclusive=False, wait=WRITE_WAIT):
                     raise StoreError(f"another process is writing {self.location}; the query "
                                      "engine cannot start again")
