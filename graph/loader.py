@@ -4,11 +4,12 @@ A source is a study package folder (docs/study-format.md), an SSSOM mapping tabl
 (``.sssom.tsv``, :mod:`peerkg.graph.readers.sssom`) or an RDF file (see
 :mod:`peerkg.graph.readers.rdf`). Each graph is checked with SHACL on its own, together with the
 shared vocabulary it may refer to (the shapes are about one study at a time), and every concept
-a mapping names must be in the store or in the sources loaded with it. Everything is checked
-before the store is touched: N-Quads files one graph at a time as they are read, in bounded
-memory (:mod:`peerkg.graph.readers.nquads`), then written by the store's bulk path
-(:meth:`peerkg.graph.store.Store.load_graphs`); other sources are read whole. A bad source
-leaves the store exactly as it was. The same module checks what is in a store or in sources
+a mapping names must be in the store or in the sources loaded with it. N-Quads files are
+checked one graph at a time as they are read, in bounded memory
+(:mod:`peerkg.graph.readers.nquads`), while the store's bulk path writes them
+(:meth:`peerkg.graph.store.Store.load_graphs`, which keeps nothing unless the check passes);
+other sources are read whole and checked before the store is touched. A bad source leaves the
+store exactly as it was. The same module checks what is in a store or in sources
 without loading (``peerkg validate``).
 """
 
@@ -114,7 +115,7 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
     sources hold, whatever they say themselves (a study package's ``access:``).
 
     N-Quads files are checked one graph at a time as they are read (see
-    :mod:`peerkg.graph.readers.nquads`) and written with the store's bulk path (read whole
+    :mod:`peerkg.graph.readers.nquads`) while the store's bulk path writes them (read whole
     instead when ``access`` is given); other sources are read whole. Raises InputError for
     unreadable sources and NotConforming for data breaking the shapes; in both cases the store
     is as it was.
@@ -138,27 +139,39 @@ def load(store: Store, sources: Iterable[Path], graph: str | None = None,
     files, mappings = [], {}
     for path in streamed:
         try:
-            files.append(_check_nquads(path, context, mappings))
+            files.append(_nquads_file(path))
         except NotGrouped:  # read it whole, as any other RDF file
             whole = read_source(path)
             check_graphs(_ntriples(whole), context)
             graphs.update(whole)
-    check_mapped_concepts(store, {**graphs, **mappings},
-                          lambda iris: set().union(*(typed_subjects(p, iris) for p in streamed)))
-    progress("writing to the store")
+
+    def check() -> None:
+        for f in files:
+            _check_nquads(f, context, mappings)
+        check_mapped_concepts(store, {**graphs, **mappings},
+                              lambda iris: set().union(*(typed_subjects(f.path, iris) for f in files)))
+
+    progress("writing to the store" + (", checking each graph as it goes" if files else ""))
     # saved inferences would no longer follow from the data: drop them in the same transaction
-    counts = store.load_graphs({**graphs, INFERRED_GRAPH: Graph()}, files)
+    counts = store.load_graphs({**graphs, INFERRED_GRAPH: Graph()}, files, check)
     return {**counts, **{name: n for f in files for name, n in f.counts.items()}}
 
 
-def _check_nquads(path: Path, context: bytes, mappings: dict[URIRef, Graph]) -> RdfFile:
-    """Check each graph of the N-Quads file ``path`` as it is read; keep its mapping graphs in
-    ``mappings``. Returns the file with the graphs it fills."""
-    counts: dict[URIRef, int] = {}
+def _nquads_file(path: Path) -> NQuadsFile:
+    """The N-Quads file ``path`` with the graphs it fills, from a quick pass over it;
+    NotGrouped if :func:`graphs_of` cannot cut it."""
+    names = frozenset(name for name, _ in graphs_of(path, triples=False))
+    if not names:
+        raise InputError("holds no named graph to load", str(path))
+    return NQuadsFile(path, "application/n-quads", names)
 
+
+def _check_nquads(f: NQuadsFile, context: bytes, mappings: dict[URIRef, Graph]) -> None:
+    """Check each graph of the N-Quads file ``f`` as it is read (while the store loads it);
+    count its triples in ``f.counts`` and keep its mapping graphs in ``mappings``."""
     def graphs() -> Iterator[tuple[URIRef, bytes]]:
-        for name, data in graphs_of(path):
-            counts[name] = data.count(b"\n")
+        for name, data in graphs_of(f.path):
+            f.counts[name] = data.count(b"\n")
             if MAPPING in data:
                 mappings[name] = Graph().parse(data=data, format="nt")
             yield name, data
@@ -166,12 +179,13 @@ def _check_nquads(path: Path, context: bytes, mappings: dict[URIRef, Graph]) -> 
     try:
         check_graphs(graphs(), context)
     except NotConforming as e:
-        raise NotConforming(f"{path}: {e}") from None
+        raise NotConforming(f"{f.path}: {e}") from None
     except (SyntaxError, ValueError) as e:  # the engine could not read a graph
-        raise InputError(f"cannot parse as RDF: {e}", str(path)) from None
-    if not counts:
-        raise InputError("holds no named graph to load", str(path))
-    return NQuadsFile(path, "application/n-quads", frozenset(counts), counts)
+        raise InputError(f"cannot parse as RDF: {e}", str(f.path)) from None
+    except NotGrouped as e:
+        raise InputError(f"the file changed while it was being loaded ({e})", str(f.path)) from None
+    if set(f.counts) != f.graphs:
+        raise InputError("the file changed while it was being loaded", str(f.path))
 
 
 def set_access(graph: Graph, name: URIRef, access: str) -> None:

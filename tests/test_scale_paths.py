@@ -9,6 +9,7 @@ import io
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
@@ -16,9 +17,10 @@ from peerkg.api.app import create_app
 from peerkg.graph.base.errors import InputError, NotConforming
 from peerkg.graph.base.iris import VOCAB_GRAPH
 from peerkg.graph.loader import base_graphs, load, read_source
+from peerkg.graph.readers import nquads
 from peerkg.graph.readers.nquads import NotGrouped, graphs_of
 from peerkg.graph.store import EmbeddedStore
-from peerkg.graph.store.bulk import Journal, RdfFile
+from peerkg.graph.store.bulk import Journal, RdfFile, Stopped, checked_while_loading
 from peerkg.queries import registry
 from tests.test_queries import CONCATENATED, PARAMS
 
@@ -92,6 +94,74 @@ def test_a_graph_breaking_the_shapes_names_it_and_changes_nothing(initialised_st
     with pytest.raises(NotConforming, match=rf"{QUOTE} \(pk:inTheme\): A quote is reported under at most one theme"):
         load(initialised_store, [broken])
     assert quads(initialised_store) == before
+
+
+def line_by_line(path: Path) -> list[tuple[str, bytes]]:
+    """What graphs_of gives, the slow and obvious way: every line split on its own."""
+    grouped: dict[str, list[bytes]] = {}
+    for number, line in enumerate(path.read_bytes().split(b"\n"), 1):
+        body = line.strip()
+        if body and not body.startswith(b"#"):
+            graph, triple = nquads._split(body, number)
+            grouped.setdefault(graph.decode(), []).append(triple)
+    return [(g, b"".join(lines)) for g, lines in grouped.items()]
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1 << 24])
+def test_graphs_are_cut_as_line_by_line_at_any_chunk_size(collection, tmp_path, monkeypatch, chunk):
+    """Chunk boundaries inside a line or a graph, comments, blank lines, tabs and a last line
+    with no newline: graphs_of (whole chunks of lines at a time) cuts as a line-by-line reader."""
+    monkeypatch.setattr(nquads, "CHUNK", chunk)
+    lines = collection.read_bytes().splitlines(keepends=True)
+    odd = tmp_path / "odd.nq"
+    odd.write_bytes(b"# a comment, <https://example.org/not-a-graph> .\n\n" + b"".join(lines[:5]) + lines[5].replace(b" <", b"\t<")
+                    + b"   \n" + b"".join(lines[6:]).rstrip(b"\n"))
+    for path in (collection, odd):
+        expected = line_by_line(path)
+        assert [(str(g), data) for g, data in graphs_of(path)] == expected
+        assert [str(g) for g, _ in graphs_of(path, triples=False)] == [g for g, _ in expected]
+
+
+def test_a_graph_seen_again_is_found_at_any_chunk_size(collection, tmp_path, monkeypatch):
+    lines = collection.read_bytes().splitlines(keepends=True)
+    again = tmp_path / "again.nq"
+    again.write_bytes(b"".join(lines + lines[:1]))
+    for chunk in (50, 1 << 24):
+        monkeypatch.setattr(nquads, "CHUNK", chunk)
+        with pytest.raises(NotGrouped, match=rf"line {len(lines) + 1}: the graph <.*/s0000> appeared"):
+            list(graphs_of(again, triples=False))
+
+
+def test_a_triple_in_the_default_graph_is_refused_and_leaves_nothing(initialised_store, collection,
+                                                                     tmp_path):
+    """A three-term line looks like a quad to the quick pass, so the bulk loader puts it in the
+    default graph while the check refuses it: the rollback empties the default graph again."""
+    bad = tmp_path / "default.nq"
+    bad.write_bytes(collection.read_bytes() + f"<{QUOTE}> <https://example.org/p> <https://example.org/o> .\n"
+                    .encode())
+    before = quads(initialised_store)
+    with pytest.raises(InputError, match=r"default\.nq: cannot parse as RDF"):
+        load(initialised_store, [bad])
+    assert quads(initialised_store) == before
+    assert not list(initialised_store._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def test_a_failing_check_stops_the_load_and_is_the_error_raised():
+    stopped = []
+
+    def load(stop):
+        assert stop.wait(10), "the load was not told to stop"
+        stopped.append(True)
+        raise Stopped("stopped")
+
+    def check():
+        raise NotConforming("graph 3 breaks the shapes")
+
+    with pytest.raises(NotConforming, match="graph 3"):
+        checked_while_loading(load, check)
+    assert stopped == [True]
+    with pytest.raises(InputError, match="the file"):  # a check that passes: the load's error
+        checked_while_loading(lambda stop: (_ for _ in ()).throw(InputError("the file")), lambda: None)
 
 
 def test_a_bulk_load_that_fails_midway_is_rolled_back(initialised_store, tmp_path):

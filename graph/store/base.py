@@ -8,7 +8,7 @@ never a backend's own exception.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -139,18 +139,20 @@ class Store(ABC):
         if updates:
             self.update(" ;\n".join(updates))
 
-    def load_graphs(self, graphs: Mapping[URIRef, Graph],
-                    files: Sequence[RdfFile] = ()) -> dict[URIRef, int]:
+    def load_graphs(self, graphs: Mapping[URIRef, Graph], files: Sequence[RdfFile] = (),
+                    check: Callable[[], None] = lambda: None) -> dict[URIRef, int]:
         """Replace named graphs, atomically: each of ``graphs`` with its content, and each of
-        the named graphs the RDF dataset ``files`` fill (:attr:`RdfFile.graphs`, read and
-        checked by the caller) with what the files hold; a file's graph wins over the same name
-        in ``graphs``. Returns the triples per graph of ``graphs`` written. On any error the
-        store is as it was; InputError for a file that does not parse.
+        the named graphs the RDF dataset ``files`` fill (:attr:`RdfFile.graphs`, known to the
+        caller) with what the files hold; a file's graph wins over the same name in ``graphs``.
+        ``check`` checks the files' content: nothing is kept unless it returns. Returns the
+        triples per graph of ``graphs`` written. On any error, the check's included, the store
+        is as it was; InputError for a file that does not parse.
 
-        This default reads the files into memory and writes everything with
-        :meth:`replace_graphs`, so it needs memory in proportion to the data; the embedded store
-        overrides it with Oxigraph's bulk loader.
+        This default runs ``check`` first, then reads the files into memory and writes
+        everything with :meth:`replace_graphs`, so it needs memory in proportion to the data;
+        the embedded store overrides it with Oxigraph's bulk loader, and checks while it loads.
         """
+        check()
         staging = ox.Store()
         everything = dict(graphs)
         for f in files:

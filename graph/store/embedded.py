@@ -11,7 +11,7 @@ from rdflib.term import Node
 from peerkg.graph.base.errors import QueryError, StoreError
 from peerkg.graph.store.base import PLAIN_TEXT, Response, ResultTooLarge, Store, Table, query_dataset
 from peerkg.graph.store.binding import iri, with_values
-from peerkg.graph.store.bulk import Journal
+from peerkg.graph.store.bulk import Journal, checked_while_loading
 from peerkg.graph.store.inspect import Dataset, with_using
 from peerkg.graph.store.lock import DirectoryLock, describe, serving
 from peerkg.graph.store.memo import Memo
@@ -123,20 +123,23 @@ class EmbeddedStore(Store):
         finally:
             self.memo.changed()
 
-    def load_graphs(self, graphs, files=()):
+    def load_graphs(self, graphs, files=(), check=lambda: None):
         """See :meth:`Store.load_graphs`. Files go through Oxigraph's bulk loader (memory does
         not grow with them) under a :class:`~.bulk.Journal`, so the load is still all or
-        nothing, even if the process dies (the next open rolls it back)."""
+        nothing, even if the process dies (the next open rolls it back). ``check`` runs while
+        they load, on the other core: if it fails, the loader is stopped and the load rolled
+        back."""
         if not files:
+            check()
             self.replace_graphs(graphs)
             return {name: len(graph) for name, graph in graphs.items()}
         try:
             with _translate("update"):
-                return self._bulk_load(graphs, files)
+                return self._bulk_load(graphs, files, check)
         finally:
             self.memo.changed()
 
-    def _bulk_load(self, graphs, files) -> dict:
+    def _bulk_load(self, graphs, files, check) -> dict:
         store = self._store
         from_files = {str(name) for f in files for name in f.graphs}
         replaced = from_files | {str(name) for name in graphs}
@@ -145,8 +148,7 @@ class EmbeddedStore(Store):
         journal.begin(existed)
         try:
             journal.move_aside(existed & replaced)
-            for f in files:
-                f.load_into(store)
+            checked_while_loading(lambda stop: [f.load_into(store, stop) for f in files], check)
             for name, graph in graphs.items():
                 if str(name) not in from_files and len(graph):
                     store.bulk_load(graph.serialize(format="nt", encoding="utf-8"),
