@@ -1,5 +1,6 @@
 """Rewrites of query text for engines that deviate from SPARQL 1.1 (Virtuoso 7), made on a
-tokenised query so that IRIs, strings and comments are never touched.
+tokenised query (:mod:`.tokens`, read as the security check reads it) so that IRIs,
+strings and comments are never touched.
 
 Decimal division. SPARQL 1.1 (section 17.4, ``op:numeric-divide``) makes ``xsd:integer / xsd:integer`` an
 ``xsd:decimal``: ``2 / 3`` is 0.666…. Virtuoso 7 truncates it to 0 (its issue #475, open
@@ -17,30 +18,16 @@ a query the parameters' VALUES block goes at the end of the WHERE group instead
 (:func:`values_at_end`), where every FILTER of the group still sees it.
 """
 
-import re
-
 from peerkg.graph.base.errors import QueryError
+from peerkg.graph.store.tokens import LAYOUT, tokenize
 
-_TOKEN = re.compile(r"""
-    (?P<space>\s+) | (?P<comment>\#[^\n]*)
-  | (?P<string>\"\"\"(?:[^\\]|\\.)*?\"\"\"|'''(?:[^\\]|\\.)*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00b7-\uffff]+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[\w\u00b7-\uffff][\w.\-\u00b7-\uffff]*(?::[\w.\-:%\u00b7-\uffff]*)?|:[\w.\-:%\u00b7-\uffff]*)
-  | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
 _PATH = set("^!|/*+?")
 _OPEN, _CLOSE = "({[", ")}]"
 
 
-def tokens(query: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(query)]
-
-
 def _is_path_element(kind: str, text: str) -> bool:
     return (kind == "iri" or (kind == "name" and (":" in text or text == "a"))
-            or (kind == "other" and text in _PATH))
+            or (kind == "op" and text in _PATH))
 
 
 def decimal_division(query: str) -> str:
@@ -48,29 +35,29 @@ def decimal_division(query: str) -> str:
     a query without one comes back unchanged."""
     if "/" not in query:
         return query
-    parts = tokens(query)
+    parts = tokenize(query)
     # for each token, the index of the bracket it is directly inside (-1: none)
     parent, stack = [], []
-    for i, (kind, text) in enumerate(parts):
-        if kind == "other" and text in _CLOSE and stack:
+    for i, (kind, text, _) in enumerate(parts):
+        if kind == "op" and text in _CLOSE and stack:
             stack.pop()
         parent.append(stack[-1] if stack else -1)
-        if kind == "other" and text in _OPEN:
+        if kind == "op" and text in _OPEN:
             stack.append(i)
     # a parenthesised group is a path if everything directly in it is a path element
-    path_group = {i: True for i, (kind, text) in enumerate(parts) if (kind, text) == ("other", "(")}
-    for i, (kind, text) in enumerate(parts):
+    path_group = {i: True for i, (kind, text, _) in enumerate(parts) if (kind, text) == ("op", "(")}
+    for i, (kind, text, _) in enumerate(parts):
         group = parent[i]
-        if group in path_group and kind not in ("space", "comment") \
-                and not (kind == "other" and text in "()") and not _is_path_element(kind, text):
+        if group in path_group and kind not in LAYOUT \
+                and not (kind == "op" and text in "()") and not _is_path_element(kind, text):
             path_group[group] = False
     for i in reversed(range(len(parts))):  # a group holding an expression group is one
         if i in path_group and not path_group[i] and parent[i] in path_group:
             path_group[parent[i]] = False
     out = []
-    for i, (kind, text) in enumerate(parts):
+    for i, (kind, text, _) in enumerate(parts):
         group = parent[i]
-        if (kind, text) == ("other", "/") and group in path_group and not path_group[group]:
+        if (kind, text) == ("op", "/") and group in path_group and not path_group[group]:
             out.append("* 1.0 " if out and out[-1].isspace() else " * 1.0 ")
         out.append(text)
     return "".join(out)
@@ -78,7 +65,7 @@ def decimal_division(query: str) -> str:
 
 def uses_exists(query: str) -> bool:
     """True if the query has an EXISTS (or NOT EXISTS) outside strings, IRIs and comments."""
-    return any(kind == "name" and text.upper() == "EXISTS" for kind, text in tokens(query))
+    return any(kind == "name" and text.upper() == "EXISTS" for kind, text, _ in tokenize(query))
 
 
 def values_at_end(query: str, block: str, names: list[str]) -> str:
@@ -86,22 +73,22 @@ def values_at_end(query: str, block: str, names: list[str]) -> str:
 
     QueryError if a BIND of the query uses one of ``names``: it would no longer see the value.
     """
-    parts = tokens(query)
+    parts = tokenize(query)
     depth, start, end = 0, None, None
-    for i, (kind, text) in enumerate(parts):
+    for i, (kind, text, _) in enumerate(parts):
         if kind == "name" and text.upper() == "WHERE" and start is None:
             start = i
-        elif kind == "other" and text == "{" and start is not None:
+        elif kind == "op" and text == "{" and start is not None:
             depth += 1
-        elif kind == "other" and text == "}" and start is not None:
+        elif kind == "op" and text == "}" and start is not None:
             depth -= 1
             if depth == 0:
                 end = i
                 break
     if end is None:
         raise QueryError("parameters need a query with a WHERE clause")
-    bound = {f"?{n}" for n in names} | {f"${n}" for n in names}
-    for i, (kind, text) in enumerate(parts):
+    bound = {("var", f"{sigil}{n}") for n in names for sigil in "?$"}
+    for i, (kind, text, _) in enumerate(parts):
         if kind == "name" and text.upper() == "BIND":
             j, depth = i + 1, 0
             while j < len(parts):
@@ -111,9 +98,11 @@ def values_at_end(query: str, block: str, names: list[str]) -> str:
                     depth -= 1
                     if depth == 0:
                         break
-                if parts[j][0] == "var" and parts[j][1] in bound:
+                if parts[j][:2] in bound:
                     raise QueryError("Virtuoso cannot run this query with these parameters: it "
                                      "uses them both in EXISTS and in a BIND")
                 j += 1
-    texts = [text for _, text in parts]
-    return "".join(texts[:end]).rstrip() + f" {block}\n" + "".join(texts[end:])
+    texts = [text for _, text, _ in parts]
+    last = next(kind for kind, _, _ in reversed(parts[:end]) if kind != "space")
+    head = "".join(texts[:end]).rstrip() + ("\n" if last == "comment" else "")  # ends the comment
+    return head + f" {block}\n" + "".join(texts[end:])

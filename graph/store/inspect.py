@@ -3,15 +3,16 @@ the dataset it names (``FROM``, ``FROM NAMED``), every endpoint it would call (`
 fetch (``LOAD``), and for an update whether each operation names its own dataset (``USING``,
 ``WITH``).
 
-The text is read by a scanner that splits it into SPARQL's tokens (SPARQL 1.1 §19.8) the way
-Oxigraph's parser does and follows the brackets, rather than by a full parser: rdflib's parser
-was measured at 40 ms a kilobyte, with the GIL held, and gives up on a group of 100 triple
-patterns. What the scanner must not get wrong is where strings, comments and IRIs begin and end,
-since text inside them is not SPARQL. The one place SPARQL's tokens depend on the grammar is
-``<``, which starts an IRI or is the less-than operator; only inside an expression can it be an
-operator, and there the two readings differ only if the would-be IRI holds ``'``, ``#``, ``\\``
-or a bracket. Such a ``<`` is read as an IRI when an operator or an opening bracket comes before
-it (where Oxigraph's parser expects an operand) and refused otherwise, rather than guessed at.
+The text is read as SPARQL's tokens (:mod:`.tokens`, the reading :mod:`.dialect` shares) with
+the brackets followed, rather than by a full parser: rdflib's parser was measured at 40 ms a
+kilobyte, with the GIL held, and gives up on a group of 100 triple patterns. What the scan must
+not get wrong is where strings, comments and IRIs begin and end, since text inside them is not
+SPARQL. The one place SPARQL's tokens depend on the grammar is ``<``, which starts an IRI or is
+the less-than operator; only inside an expression can it be an operator, and there the two
+readings differ only if the would-be IRI holds ``'``, ``#``, ``\\`` or a bracket. Such a ``<``
+is read as an IRI when an operator or an opening bracket comes before it (where Oxigraph's
+parser expects an operand) and refused otherwise, rather than guessed at. A character that
+begins no token (an unclosed quote, say) is refused too.
 
 Oxigraph's parser and planner recurse, and a deep or long query exhausts their stack and aborts
 the engine (measured on 0.5.13: 3,000 nested brackets; 1,333 BINDs in a row, about 5,300
@@ -31,27 +32,13 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from peerkg.graph.base.errors import QueryError
+from peerkg.graph.store.tokens import LAYOUT, UCHAR, tokenize
 
 MAX_DEPTH = 100
 MAX_OPERATORS = 2000
 CACHED_LENGTH = 16384  # longer texts are scanned every time rather than kept
 FORMS = ("select", "construct", "ask", "describe")
 
-_PN = ("\\w\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d\u037f-\u1fff\u200c\u200d\u203f\u2040"
-       "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>"
-# One token, after any white space and comments; an IRI is tried before '<' as an operator.
-_TOKEN = re.compile(rf"""
-    (?:[ \t\r\n]+|\#[^\r\n]*)*
-    (?:(?P<iri>{_IRI})
-     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-         |'(?:[^'\\\r\n]|\\[^\r\n])*'|"(?:[^"\\\r\n]|\\[^\r\n])*")
-     | (?P<var>[?$][{_PN}]+)
-     | (?P<name>[{_PN}:](?:[{_PN}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-     | (?P<op>\|\||&&|!=|<=|>=|\^\^|[{{}}()\[\];,.=<>!+*/|^?\-])
-     | (?P<end>$))
-""", re.VERBOSE)
 _RISKY = re.compile(r"['#()\[\]\\]")
 _OPERAND_START = {"(", ",", "=", "!=", "<", ">", "<=", ">=", "&&", "||", "!", "+", "-", "*", "/",
                   "^^"}
@@ -106,7 +93,7 @@ def _cached(text: str, kind: str) -> Inspection:
 
 
 class _Token(NamedTuple):
-    kind: str  # var, iri, string, name, op
+    kind: str  # var, iri, string, number, name or op (see tokens.tokenize)
     text: str
     start: int
     depth: int  # brackets open before it
@@ -129,16 +116,14 @@ class _Scan:
 
     def _tokenize(self) -> None:
         stack: list[str] = []  # "{", "values", "[", "(" (an expression) or "row"
-        tokens, text, counted = self.tokens, self.text, self.kind == "query"
-        operators, position, values_next = 0, 0, False
-        for match in _TOKEN.finditer(text):
-            kind = match.lastgroup
-            start = match.start(kind) if kind else position
-            if match.start() != position or kind is None:
-                raise self.error(f"cannot read {text[start:start + 1]!r} here", start)
-            if kind == "end":
-                return
-            position, value, depth = match.end(), match[kind], len(stack)
+        tokens, counted = self.tokens, self.kind == "query"
+        operators, values_next = 0, False
+        for kind, value, start in tokenize(self.text):
+            if kind in LAYOUT:
+                continue
+            if kind == "other":
+                raise self.error(f"cannot read {value!r} here", start)
+            depth = len(stack)
             inner = stack[-1] if stack else ""
             if value == "<":
                 if inner != "(":
@@ -164,8 +149,7 @@ class _Scan:
                 if not stack:
                     raise self.error(f"{value!r} closes nothing", start)
                 stack.pop()
-            if counted and (kind == "op" or (kind == "name" and ":" not in value
-                                            and not value[0].isdigit())) \
+            if counted and (kind == "op" or (kind == "name" and ":" not in value)) \
                     and inner not in ("values", "row") and not (value == "," and inner == "("):
                 operators += 1
                 if operators > MAX_OPERATORS:
@@ -237,7 +221,7 @@ class _Scan:
         token with the base before it (or None), ``prefixes`` maps each prefix to its IRI
         token with the base in force where it was declared."""
         if token.kind == "iri":
-            value = re.sub(_UCHAR, lambda m: chr(int(m[0][2:], 16)), token.text[1:-1])
+            value = re.sub(UCHAR, lambda m: chr(int(m[0][2:], 16)), token.text[1:-1])
         else:
             prefix, _, local = token.text.partition(":")
             if prefix not in prefixes:
