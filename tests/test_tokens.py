@@ -138,3 +138,16 @@ def test_every_backend_reads_strings_and_comments_as_the_checks_do(any_store):
     rows = any_store.select(query, {"t": Literal("b")}).rows
     assert [(str(s), float(half)) for s, half in rows] == [(str(b), 8.5)]
 
+
+
+def test_parameters_go_into_the_where_group_not_a_comment_or_string():
+    from rdflib import Literal
+
+    from peerkg.graph.store.binding import with_values
+
+    query = ('SELECT ?x # WHERE { is in a comment\nWHERE {\n  ?x ?p "WHERE { in a string" }')
+    bound = with_values(query, {"x": Literal("a")})
+    assert bound.startswith('SELECT ?x # WHERE { is in a comment\nWHERE { VALUES ?x { "a" }')
+    assert bound.endswith('?x ?p "WHERE { in a string" }')
+    with pytest.raises(QueryError, match="WHERE clause"):
+        with_values("SELECT * { ?s ?p ?o }", {"x": Literal(1)})

@@ -5,15 +5,13 @@ of typed RDF terms opens the query's WHERE group, on every backend alike (pyoxig
 ``substitutions`` would only bind projected variables).
 """
 
-import re
 from collections.abc import Mapping, Sequence
 
 from rdflib import URIRef
 from rdflib.term import Node
 
 from peerkg.graph.base.errors import QueryError
-
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+from peerkg.graph.store.tokens import LAYOUT, tokenize
 
 
 def iri(term) -> str:
@@ -41,10 +39,10 @@ def values_block(bindings: Mapping[str, Node | Sequence[Node]]) -> str:
 
 def with_values(query: str, bindings: Mapping[str, Node | Sequence[Node]]) -> str:
     """Pre-bind variables as pyoxigraph's substitutions do: :func:`values_block`, placed first
-    in the query's top-level WHERE group, so later BINDs and filters see them."""
-    blocks = values_block(bindings)
-    body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-    match = _WHERE.search(body)
-    if not match:
-        raise QueryError("parameters need a query with a WHERE clause")
-    return f"{body[: match.end()]} {blocks}{body[match.end():]}"
+    in the query's top-level WHERE group, so later BINDs and filters see them. The query is
+    read as SPARQL tokens (:mod:`.tokens`), so a WHERE in a comment or a string is not it."""
+    parts = [(kind, text, start) for kind, text, start in tokenize(query) if kind not in LAYOUT]
+    for (kind, text, _), (_, after, start) in zip(parts, parts[1:], strict=False):
+        if kind == "name" and text.upper() == "WHERE" and after == "{":
+            return f"{query[:start + 1]} {values_block(bindings)}{query[start + 1:]}"
+    raise QueryError("parameters need a query with a WHERE clause")
