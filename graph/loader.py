@@ -42,6 +42,8 @@ Progress = Callable[[str], None]
 BUNDLED_MAPPINGS = Path(__file__).parent / "mappings"
 UNCHECKED = (ONTOLOGY_GRAPH, INFERRED_GRAPH)  # the ontology is not data; inferences follow from it
 MAPPING = str(PK.Mapping).encode()
+IN_STUDY = f" <{PK.inStudy}> ".encode()
+QUOTE_TYPE = f" <{RDF.type}> <{PK.Quote}> .".encode()
 WORKERS = 2  # graphs checked at once (the SHACL engine releases the GIL)
 
 
@@ -87,11 +89,31 @@ def check_graphs(items: Iterable[tuple[URIRef, bytes]], context: bytes) -> None:
         pending: set = set()
         for name, data in items:
             if name not in UNCHECKED:
+                check_home(name, data)
                 pending.add(pool.submit(check_ntriples, data, context, name))
             if len(pending) >= 2 * WORKERS:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 _raise_first(done)
         _raise_first(wait(pending)[0])
+
+
+def check_home(name: URIRef, data: bytes) -> None:
+    """NotConforming unless every quote in the graph ``name`` (N-Triples ``data``) is in the
+    study that names the graph: a study's IRI names its graph (DESIGN.md), and the pages of
+    quotes, counted and read graph by graph, rely on it."""
+    own = IN_STUDY + f"<{name}> .".encode()
+    if data.count(IN_STUDY) == data.count(own):
+        return
+    lines = data.splitlines()
+    quotes = {line.split(b" ", 1)[0] for line in lines if line.endswith(QUOTE_TYPE)}
+    for line in lines:
+        subject = line.split(b" ", 1)[0]
+        if IN_STUDY in line and subject in quotes and not line.endswith(own):
+            study = line.split(IN_STUDY)[1][:-2].decode().strip("<> ")
+            raise NotConforming(f"1 violation in {name}:",
+                                f"- {subject.decode().strip('<>')} (pk:inStudy): a quote in the graph "
+                                f"of {name} says it is in the study {study}; a study's quotes belong "
+                                "in the graph its IRI names")
 
 
 def _raise_first(done) -> None:

@@ -146,6 +146,21 @@ def test_a_triple_in_the_default_graph_is_refused_and_leaves_nothing(initialised
     assert not list(initialised_store._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
+def test_a_quote_in_another_studys_graph_is_refused(initialised_store, collection, tmp_path):
+    """The pages of quotes count and read each study's quotes in the study's own graph, so a
+    quote whose graph is not its study's is refused, naming it."""
+    text = collection.read_bytes()
+    own = f"<{QUOTE}> <https://w3id.org/peerkg/ontology#inStudy> <https://w3id.org/peerkg/id/s0001>"
+    assert own.encode() in text
+    moved = tmp_path / "moved.nq"
+    moved.write_bytes(text.replace(own.encode(), own.replace("s0001>", "s0002>").encode()))
+    before = quads(initialised_store)
+    with pytest.raises(NotConforming, match=rf"{QUOTE} \(pk:inStudy\): a quote in the graph of "
+                                            r"\S+/s0001 says it is in the study \S+/s0002"):
+        load(initialised_store, [moved])
+    assert quads(initialised_store) == before
+
+
 def test_a_failing_check_stops_the_load_and_is_the_error_raised():
     stopped = []
 
