@@ -241,3 +241,28 @@ def test_a_kept_answer_is_renewed_by_every_write(any_store, tmp_path):
     scoped = ScopedStore(any_store, [str(G1)])
     assert int(scoped.select_kept(count).rows[0][0]) == 0  # a view keeps answers of its own
     assert kept() == 2
+
+
+def test_big_writes_go_graph_by_graph_and_stay_all_or_nothing(any_store, monkeypatch, tmp_path):
+    """Past ONE_UPDATE triples an endpoint gets each graph staged on its own, then all moved
+    into place (servers cap a request's size); the store still ends as one update would leave
+    it, and a graph the engine refuses still leaves it as it was."""
+    monkeypatch.setattr(EndpointStore, "ONE_UPDATE", 1)
+    any_store.replace_graphs({G1: graph(Literal("a"), Literal("b")), G2: graph(Literal("c"))})
+    any_store.replace_graphs({G2: Graph()})
+    assert any_store.graphs() == [str(G1)]
+    before = any_store.dump()
+    refused = Graph()
+    refused.add((Literal("a literal cannot be a subject"), URIRef(EX + "p"), Literal("x")))
+    with pytest.raises((QueryError, StoreError)):
+        any_store.replace_graphs({G1: graph(Literal("new")), URIRef(EX + "g3"): refused})
+    assert any_store.dump() == before and any_store.graphs() == [str(G1)]
+    nquads = tmp_path / "two.nq"
+    nquads.write_text(f"<{EX}s> <{EX}p> \"d\" <{G2}> .\n_:b <{EX}p> \"e\" <{G2}> .\n"
+                      f"<{EX}s> <{EX}p> _:b <{EX}g4> .\n", encoding="utf-8")
+    any_store.load_graphs({G1: graph(Literal("f"))},
+                          [RdfFile(nquads, "application/n-quads", frozenset({G2, URIRef(EX + "g4")}))])
+    assert any_store.graphs() == [str(G1), str(G2), EX + "g4"]
+    rows = any_store.select("SELECT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?o").rows
+    assert [(str(g)[len(EX):], o if isinstance(o, Literal) else "node") for g, o in rows] == [
+        ("g1", Literal("f")), ("g2", Literal("d")), ("g2", Literal("e")), ("g4", "node")]

@@ -6,14 +6,17 @@ queries; where updates go and the credentials an endpoint asks for come from :mo
 
 import contextlib
 import http.client
+import itertools
 import json
 import secrets
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from rdflib import Graph, Literal
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from peerkg.graph.base.errors import QueryError, StoreError
@@ -121,6 +124,7 @@ class EndpointStore(Store):
     CHUNK = 1 << 16
     PRIME = 1 << 16  # a body this large is sent only once the server's challenge is known
     GRAPHS_TTL = 2.0  # seconds the list of graphs named in queries is reused (see _listed_graphs)
+    ONE_UPDATE = 200_000  # triples sent as one update at most (more are staged graph by graph)
 
     def __init__(self, url: str, timeout: float = 300,
                  on_timeout: Callable[[], None] | None = None, union_parameter: bool = False,
@@ -391,32 +395,67 @@ class EndpointStore(Store):
         return Response(200, wanted, body)
 
     def replace_graphs(self, graphs):
-        """See :meth:`Store.replace_graphs`. On an engine whose update requests are not atomic,
-        each graph is first loaded into a staging graph with the Graph Store Protocol and only
-        once all are in is each moved into place: a graph the engine refuses leaves the store
-        as it was (its staging graphs are dropped). The moves are separate transactions, so a
-        query running while they do may see some graphs new and others still old."""
-        profile = self.profile
-        graphs = {name: prepared(profile, name, g) for name, g in graphs.items()}
-        if profile.atomic_updates or not profile.graph_store:
+        """See :meth:`Store.replace_graphs`: one update request, on an engine where that is one
+        transaction, unless the graphs hold more than :attr:`ONE_UPDATE` triples (servers cap
+        a request's size: Oxigraph's at 128 MB); then, and on an engine whose update requests
+        are not atomic, :meth:`_staged` (which see)."""
+        graphs = {name: prepared(self.profile, name, g) for name, g in graphs.items()}
+        if self.profile.atomic_updates and sum(len(g) for g in graphs.values()) <= self.ONE_UPDATE:
             super().replace_graphs(graphs)
-            return
-        token = secrets.token_hex(8)
-        staged = {name: f"{STAGING}{token}/{i}" for i, name in enumerate(graphs) if len(graphs[name])}
+        else:
+            self._staged(graphs.items())
+
+    def load_graphs(self, graphs, files=(), check=lambda: None):
+        """See :meth:`Store.load_graphs`. The files are bulk-loaded into a scratch store on
+        disk and sent one graph at a time (:meth:`_staged`), so neither memory nor the size of a
+        request grows with them."""
+        if not files:
+            return super().load_graphs(graphs, files, check)
+        check()
+        from_files = sorted({str(name) for f in files for name in f.graphs})
+        given = [(n, g) for n, g in graphs.items() if str(n) not in from_files]
+        with tempfile.TemporaryDirectory(prefix="peerkg-load-") as scratch:
+            staging = ox.Store(scratch)
+            for f in files:
+                f.load_into(staging)
+            self._staged((n, prepared(self.profile, n, g))
+                         for n, g in itertools.chain(given, _graphs_in(staging, from_files)))
+            del staging  # closes it before its directory goes
+        return {name: len(graph) for name, graph in graphs.items() if str(name) not in from_files}
+
+    def _staged(self, graphs: Iterable[tuple[URIRef, Graph]]) -> None:
+        """Replace each named graph with its content by way of a staging graph: each graph is
+        first written to a staging graph of its own (by the Graph Store Protocol where the
+        profile names it, else by one update request a graph), and only once all are in is
+        each moved into place; a graph the engine refuses leaves the store as it was (the
+        staging graphs are dropped). The moves are one update request, so one transaction where
+        updates are atomic; elsewhere (Virtuoso) a query running while they are made may see
+        some graphs new and others still old. While graphs are staged, a query on the union
+        default graph sees them too."""
+        token, staged = secrets.token_hex(8), {}
         try:
-            for name, stage in staged.items():
-                self._put(stage, graphs[name].serialize(format="nt", encoding="utf-8"))
+            for i, (name, graph) in enumerate(graphs):
+                staged[name] = f"{STAGING}{token}/{i}" if len(graph) else None
+                if staged[name] and self.profile.graph_store:
+                    self._put(staged[name], graph.serialize(format="nt", encoding="utf-8"))
+                elif staged[name]:
+                    self.update(f"INSERT DATA {{ GRAPH <{staged[name]}> {{\n"
+                                f"{graph.serialize(format='nt')}}} }}")
         except BaseException:
             # the first failure is the one to report (if this one fails too, the staging
             # graphs stay, under https://w3id.org/peerkg/staging/)
+            drops = [f"DROP SILENT GRAPH <{stage}>" for stage in staged.values() if stage]
             with contextlib.suppress(StoreError):
-                self.update(" ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staged.values()))
+                if drops:
+                    self.update(" ;\n".join(drops))
             raise
-        for name in graphs:
-            if name in staged:
-                self.update(f"MOVE SILENT <{staged[name]}> TO <{iri(name)}>")
-            else:
-                self.drop_graph(name)
+        moves = [f"MOVE SILENT <{stage}> TO <{iri(name)}>" if stage else f"DROP SILENT GRAPH <{iri(name)}>"
+                 for name, stage in staged.items()]
+        if self.profile.atomic_updates:
+            self.update(" ;\n".join(moves))
+        else:
+            for move in moves:
+                self.update(move)
 
     def _put(self, graph: str, data: bytes) -> None:
         """Replace ``graph`` with the N-Triples ``data`` by the Graph Store Protocol."""
@@ -438,6 +477,13 @@ class EndpointStore(Store):
 
     def close(self):
         self._drop()
+
+
+def _graphs_in(store: ox.Store, names: Iterable[str]) -> Iterator[tuple[URIRef, Graph]]:
+    """Each named graph of ``store`` in turn, read into memory only when its turn comes."""
+    for name in names:
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
+        yield URIRef(name), Graph().parse(data=data, format="nt")
 
 
 def _graph_fields(dataset: Dataset, default: str, named: str) -> list[tuple[str, str]]:
