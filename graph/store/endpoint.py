@@ -41,6 +41,7 @@ from peerkg.graph.store.engines import (
     detect,
     failure_message,
     prepared,
+    prepared_ntriples,
     term,
     timed_out,
 )
@@ -403,7 +404,7 @@ class EndpointStore(Store):
         if self.profile.atomic_updates and sum(len(g) for g in graphs.values()) <= self.ONE_UPDATE:
             super().replace_graphs(graphs)
         else:
-            self._staged(graphs.items())
+            self._staged((name, g.serialize(format="nt", encoding="utf-8")) for name, g in graphs.items())
 
     def load_graphs(self, graphs, files=(), check=lambda: None):
         """See :meth:`Store.load_graphs`. The files are bulk-loaded into a scratch store on
@@ -418,13 +419,17 @@ class EndpointStore(Store):
             staging = ox.Store(scratch)
             for f in files:
                 f.load_into(staging)
-            self._staged((n, prepared(self.profile, n, g))
-                         for n, g in itertools.chain(given, _graphs_in(staging, from_files)))
+            self._staged(itertools.chain(
+                ((n, prepared(self.profile, n, g).serialize(format="nt", encoding="utf-8"))
+                 for n, g in given),
+                ((n, prepared_ntriples(self.profile, n, data))
+                 for n, data in _graphs_in(staging, from_files))))
             del staging  # closes it before its directory goes
         return {name: len(graph) for name, graph in graphs.items() if str(name) not in from_files}
 
-    def _staged(self, graphs: Iterable[tuple[URIRef, Graph]]) -> None:
-        """Replace each named graph with its content by way of a staging graph: each graph is
+    def _staged(self, graphs: Iterable[tuple[URIRef, bytes]]) -> None:
+        """Replace each named graph with its content (N-Triples, ready for the engine, as
+        :func:`.engines.prepared_ntriples` makes them) by way of a staging graph: each graph is
         first written to a staging graph of its own (by the Graph Store Protocol where the
         profile names it, else by one update request a graph), and only once all are in is
         each moved into place; a graph the engine refuses leaves the store as it was (the
@@ -434,13 +439,12 @@ class EndpointStore(Store):
         default graph sees them too."""
         token, staged = secrets.token_hex(8), {}
         try:
-            for i, (name, graph) in enumerate(graphs):
-                staged[name] = f"{STAGING}{token}/{i}" if len(graph) else None
+            for i, (name, data) in enumerate(graphs):
+                staged[name] = f"{STAGING}{token}/{i}" if data.strip() else None
                 if staged[name] and self.profile.graph_store:
-                    self._put(staged[name], graph.serialize(format="nt", encoding="utf-8"))
+                    self._put(staged[name], data)
                 elif staged[name]:
-                    self.update(f"INSERT DATA {{ GRAPH <{staged[name]}> {{\n"
-                                f"{graph.serialize(format='nt')}}} }}")
+                    self.update(f"INSERT DATA {{ GRAPH <{staged[name]}> {{\n{data.decode('utf-8')}}} }}")
         except BaseException:
             # the first failure is the one to report (if this one fails too, the staging
             # graphs stay, under https://w3id.org/peerkg/staging/)
@@ -479,11 +483,10 @@ class EndpointStore(Store):
         self._drop()
 
 
-def _graphs_in(store: ox.Store, names: Iterable[str]) -> Iterator[tuple[URIRef, Graph]]:
-    """Each named graph of ``store`` in turn, read into memory only when its turn comes."""
+def _graphs_in(store: ox.Store, names: Iterable[str]) -> Iterator[tuple[URIRef, bytes]]:
+    """Each named graph of ``store`` as N-Triples in turn, written only when its turn comes."""
     for name in names:
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
-        yield URIRef(name), Graph().parse(data=data, format="nt")
+        yield URIRef(name), store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name))
 
 
 def _graph_fields(dataset: Dataset, default: str, named: str) -> list[tuple[str, str]]:

@@ -143,6 +143,15 @@ def skolemise(name: URIRef, graph: Graph) -> Graph:
     return result
 
 
+def prepared_ntriples(profile: Profile, name: URIRef, data: bytes) -> bytes:
+    """The N-Triples ``data`` of graph ``name`` as :func:`prepared` would have it sent: as it
+    is where the engine needs nothing changed, without reading it into rdflib."""
+    if profile.blank_nodes and not profile.virtuoso:
+        return data
+    return prepared(profile, name, Graph().parse(data=data, format="nt")).serialize(
+        format="nt", encoding="utf-8")
+
+
 def prepared(profile: Profile, name: URIRef, graph: Graph) -> Graph:
     """``graph`` as the engine must be sent it so that it reads back the same.
 
