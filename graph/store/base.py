@@ -148,22 +148,15 @@ class Store(ABC):
         triples per graph of ``graphs`` written. On any error, the check's included, the store
         is as it was; InputError for a file that does not parse.
 
-        This default runs ``check`` first, then reads the files into memory and writes
-        everything with :meth:`replace_graphs`, so it needs memory in proportion to the data;
-        the embedded store overrides it with Oxigraph's bulk loader, and checks while it loads.
+        This default runs ``check``, then :meth:`replace_graphs`; it takes no files. The
+        embedded store loads files with Oxigraph's bulk loader while it checks them, the
+        endpoint store graph by graph (both in memory that does not grow with the files).
         """
+        if files:
+            raise StoreError(f"{type(self).__name__} cannot load files")
         check()
-        staging = ox.Store()
-        everything = dict(graphs)
-        for f in files:
-            f.load_into(staging)
-            for name in f.graphs:
-                content = staging.dump(format=ox.RdfFormat.N_TRIPLES,
-                                       from_graph=ox.NamedNode(iri(name)))
-                everything[name] = Graph().parse(data=content, format="nt")
-        self.replace_graphs(everything)
-        from_files = {name for f in files for name in f.graphs}
-        return {name: len(graph) for name, graph in graphs.items() if name not in from_files}
+        self.replace_graphs(graphs)
+        return {name: len(graph) for name, graph in graphs.items()}
 
     def drop_graph(self, name: URIRef) -> None:
         self.update(f"DROP SILENT GRAPH <{iri(name)}>")
