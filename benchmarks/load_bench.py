@@ -25,15 +25,18 @@ from synthetic import QUOTES_PER_STUDY, write, write_package  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
-def measured(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident memory in GiB) of ``command``; fails loudly if it fails."""
+def measured(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak resident memory in GiB, CPU seconds: user and system) of
+    ``command``; fails loudly if it fails. CPU time is what other load on a shared machine
+    does not inflate."""
     start = time.monotonic()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True)
+    result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *command], capture_output=True,
+                            text=True)
     wall = time.monotonic() - start
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    peak_kib = int(result.stderr.strip().splitlines()[-1])
-    return wall, peak_kib / 2**20
+    peak_kib, user, system = result.stderr.strip().splitlines()[-1].split()
+    return wall, int(peak_kib) / 2**20, float(user) + float(system)
 
 
 def collection(data: Path, studies: int) -> Path:
@@ -43,8 +46,8 @@ def collection(data: Path, studies: int) -> Path:
     return path
 
 
-def bench(path: Path, runs: int, scratch: Path) -> dict[str, list[tuple[float, float]]]:
-    results: dict[str, list[tuple[float, float]]] = {"oxigraph": [], "peerkg": []}
+def bench(path: Path, runs: int, scratch: Path) -> dict[str, list[tuple[float, float, float]]]:
+    results: dict[str, list[tuple[float, float, float]]] = {"oxigraph": [], "peerkg": []}
     commands = {
         "oxigraph": lambda store: [str(BIN / "oxigraph"), "load", "--location", str(store),
                                    "--file", str(path)],
@@ -54,14 +57,15 @@ def bench(path: Path, runs: int, scratch: Path) -> dict[str, list[tuple[float, f
         for name in (("oxigraph", "peerkg") if run % 2 == 0 else ("peerkg", "oxigraph")):
             store = scratch / f"{name}-{run}"
             results[name].append(measured(commands[name](store)))
-            print(f"  {path.name} {name}: {results[name][-1][0]:.1f} s, "
-                  f"{results[name][-1][1]:.2f} GiB", file=sys.stderr, flush=True)
+            wall, peak, cpu = results[name][-1]
+            print(f"  {path.name} {name}: {wall:.1f} s, {peak:.2f} GiB, {cpu:.1f} CPU s",
+                  file=sys.stderr, flush=True)
             if not (name == "peerkg" and run == runs - 1):
                 shutil.rmtree(store)
     return results
 
 
-def add_one_study(store: Path, scratch: Path) -> tuple[float, float]:
+def add_one_study(store: Path, scratch: Path) -> tuple[float, float, float]:
     """Time ``peerkg load`` of one more synthetic study package into ``store``."""
     package = scratch / "s9999"
     write_package(package, 9999, QUOTES_PER_STUDY)
@@ -75,22 +79,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
-    print("| file | quads | oxigraph load (s) | peak (GiB) | peerkg load (s) | peak (GiB) | ratio |")
+    print("| file | quads | oxigraph load: s (CPU s) | peak (GiB) | peerkg load: s (CPU s) | peak (GiB) "
+          "| ratio |")
     print("|---|---|---|---|---|---|---|")
     for studies in args.studies:
         path = collection(args.data, studies)
         quads = sum(1 for _ in path.open("rb"))
         with tempfile.TemporaryDirectory(dir=args.data) as scratch:
             results = bench(path, args.runs, Path(scratch))
-            ox_t = statistics.median(t for t, _ in results["oxigraph"])
-            pk_t = statistics.median(t for t, _ in results["peerkg"])
-            print(f"| {studies} studies | {quads:,} | {ox_t:.1f} | "
-                  f"{max(m for _, m in results['oxigraph']):.2f} | {pk_t:.1f} | "
-                  f"{max(m for _, m in results['peerkg']):.2f} | x{pk_t / ox_t:.2f} |", flush=True)
+            cells = {}
+            for name, measures in results.items():
+                wall = statistics.median(t for t, _, _ in measures)
+                cpu = statistics.median(c for _, _, c in measures)
+                cells[name] = (wall, f"{wall:.1f} ({cpu:.0f}) | {max(m for _, m, _ in measures):.2f}")
+            print(f"| {studies} studies | {quads:,} | {cells['oxigraph'][1]} | {cells['peerkg'][1]} | "
+                  f"x{cells['peerkg'][0] / cells['oxigraph'][0]:.2f} |", flush=True)
             if studies == max(args.studies):
-                wall, peak = add_one_study(Path(scratch) / f"peerkg-{args.runs - 1}", Path(scratch))
+                wall, peak, cpu = add_one_study(Path(scratch) / f"peerkg-{args.runs - 1}", Path(scratch))
                 print(f"\nAdding one study package ({QUOTES_PER_STUDY} quotes) to that store: "
-                      f"{wall:.1f} s, peak {peak:.2f} GiB", flush=True)
+                      f"{wall:.1f} s ({cpu:.1f} CPU s), peak {peak:.2f} GiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 ``peerkg serve`` runs them: on the Oxigraph server it manages (union default graph, timeout).
 
     python benchmarks/queries_bench.py --studies 10 100 1000 --data /tmp/pk-bench [--runs 3]
-                                        [--pages-only]
+                                        [--pages-only] [--only NAME ...] [--before GIT-REF]
 
 Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, see
 load_bench.py), put once into ``DATA/store-cN`` (``peerkg init``, then Oxigraph's bulk loader:
@@ -13,10 +13,13 @@ as such. ``/api/quotes?limit=50`` and the quote browser (``/quotes``) run throug
 counts the server keeps between writes (graph/store/memo.py), and the first page just after a
 write, which has to count again. Each cell is "wall ms / CPU ms (rows)": the CPU
 time of this process and the engine together, which other load on a shared machine does not
-inflate. Prints a Markdown table.
+inflate. Prints a Markdown table. ``--only`` times only the named queries; ``--before REF``
+also times each query's text at git ref REF (e.g. ``main``) in the same run, right before the
+current one, as a row "NAME (REF)", so that a rewrite is compared on the same machine load.
 """
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -39,6 +42,16 @@ PAGES = [  # (row label, URL, whether each run comes just after a write)
     ("/quotes (the quote browser)", "/quotes", False),
     ("/quotes?offset=middle", "/quotes?offset={middle}", False),
 ]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def at_ref(query, ref: str):
+    """``query`` with its SPARQL text as it was at git ref ``ref`` (None if it did not exist)."""
+    shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:queries/{query.name}.rq"],
+                           capture_output=True, text=True)
+    if shown.returncode:
+        return None
+    return dataclasses.replace(query, text=shown.stdout)
 
 
 def prepared(data: Path, studies: int) -> Path:
@@ -93,9 +106,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--pages-only", action="store_true", help="only the /api/quotes pages")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="only these named queries (no /api/quotes pages)")
+    parser.add_argument("--before", metavar="GIT-REF",
+                        help="also time each query's text at this git ref, in the same run")
     args = parser.parse_args()
     names = [] if args.pages_only else sorted(
-        q for q in registry() if all(p.optional for p in registry()[q].params))
+        q for q in registry() if all(p.optional for p in registry()[q].params)
+        and (not args.only or q in args.only))
     cells: dict[str, dict[int, tuple[str, object]]] = {}
     for studies in args.studies:
         location = str(prepared(args.data, studies))
@@ -103,7 +121,7 @@ def main() -> None:
             client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout}).test_client()
             first = client.get("/api/quotes?limit=1").get_json()
             total = first["total"] if first["ok"] else 0  # past the timeout: no middle page
-            for label, pattern, cold in PAGES:
+            for label, pattern, cold in () if args.only else PAGES:
                 url = pattern.format(middle=total // 2)
 
                 def page(url=url, cold=cold, client=client):
@@ -116,10 +134,14 @@ def main() -> None:
                 cells.setdefault(label, {})[studies] = timed(page, args.runs)
                 print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
             for name in names:
-                query = registry()[name]
-                cells.setdefault(name, {})[studies] = timed(lambda q=query: len(q.run(store).rows),
-                                                            args.runs)
-                print(name, studies, cells[name][studies], file=sys.stderr, flush=True)
+                versions = [(name, registry()[name])]
+                before = at_ref(registry()[name], args.before) if args.before else None
+                if before is not None:
+                    versions.insert(0, (f"{name} ({args.before})", before))
+                for label, query in versions:
+                    cells.setdefault(label, {})[studies] = timed(
+                        lambda q=query: len(q.run(store).rows), args.runs)
+                    print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
     print("| query | " + " | ".join(f"{s} studies: wall / CPU ms (rows)" for s in args.studies) + " |")
     print("|---|" + "---|" * len(args.studies))
     for name, by_size in cells.items():
