@@ -8,16 +8,18 @@ serve`` builds, reported by ``/api/health``), ``WRITE_TOKEN`` (None = read-only)
 endpoints SERVICE may call; none by default), ``CORS_ORIGIN`` (None = no CORS headers),
 ``MAX_RESULT_BYTES`` (the largest ``/sparql`` result sent; larger ones get 503),
 ``MAX_QUERY_BYTES`` and ``MAX_UPDATE_BYTES`` (the longest query, and update with the write
-token, taken; longer ones get 413).
+token, taken; longer ones get 413), ``WARM`` (keep the first pages' answers warm, at start and
+after each write: see :mod:`peerkg.api.warm`; ``peerkg serve`` sets it).
 """
 
 from flask import Flask, current_app, request
 
 from peerkg.api import errors, graph_views, json_api, pages, sparql, store, synthesis
+from peerkg.api.warm import Warmer
 
 DEFAULTS = {"STORE": None, "QUERY_TIMEOUT": 30, "WRITE_TOKEN": None, "READ_TOKEN": None,
             "FEDERATE": (), "CORS_ORIGIN": None, "MAX_RESULT_BYTES": 64 * 2**20,
-            "MAX_QUERY_BYTES": 2**20, "MAX_UPDATE_BYTES": 256 * 2**20}
+            "MAX_QUERY_BYTES": 2**20, "MAX_UPDATE_BYTES": 256 * 2**20, "WARM": False}
 BLUEPRINTS = (sparql.bp, json_api.bp, pages.bp, graph_views.bp, synthesis.bp)
 
 
@@ -30,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register(app)
     app.after_request(_cors)
+    if app.config["WARM"]:
+        app.extensions["peerkg.warmer"] = Warmer(app)
     return app
 
 

@@ -333,7 +333,8 @@ def serve(obj: Context, host, port, timeout, write_token, read_token, federate, 
     with query_engine(location, timeout, prepare=loader.initialise, url=url) as store:
         app = create_app({"STORE": store, "QUERY_TIMEOUT": timeout, "WRITE_TOKEN": write_token,
                           "READ_TOKEN": read_token, "FEDERATE": tuple(federate),
-                          "CORS_ORIGIN": cors, "MAX_RESULT_BYTES": int(max_result_mb * 2**20)})
+                          "CORS_ORIGIN": cors, "MAX_RESULT_BYTES": int(max_result_mb * 2**20),
+                          "WARM": True})
         mode = "read-write with the token" if write_token else "read-only"
         shown = location if not is_endpoint(location) else store.location
         calls = f", SERVICE to {' '.join(federate)}" if federate else ""

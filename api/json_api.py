@@ -10,7 +10,8 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from peerkg.api.openapi import openapi
-from peerkg.api.records import named_rows, quote_page, records, table_page, theme_tree
+from peerkg.api.records import (named_rows, quote_page, records, study_page, table_page,
+                                 theme_page)
 from peerkg.api.store import get_store
 from peerkg.queries import public, registry
 
@@ -28,12 +29,14 @@ def health():
 
 @bp.get("/studies")
 def studies():
-    return jsonify(ok=True, studies=named_rows("studies"))
+    """Studies with their quote counts, a page at a time (``limit``, ``offset``; ``total``)."""
+    return jsonify(ok=True, **study_page(request.args))
 
 
 @bp.get("/themes")
 def themes():
-    return jsonify(ok=True, themes=theme_tree())
+    """The theme tree, a page of themes at a time (``study``, ``limit``, ``offset``; ``total``)."""
+    return jsonify(ok=True, **theme_page(request.args))
 
 
 @bp.get("/quotes")

@@ -15,7 +15,8 @@ QUOTE_FILTERS = {
     "offset": "index of the first quote on the page (default 0)",
 }
 
-
+LIST_PAGING = {"limit": "page size, 1..1000 (default 100)",
+               "offset": "index of the first item on the page (default 0)"}
 GRAPH_FILTERS = {f.name: f.help for f in FILTERS.values()}
 GRAPH_JSON = ("Cytoscape.js elements JSON: {view, filters, elements: {nodes, edges}, quotes, "
               "legend, kinds}, each node with colour, outline, size, text, align, kind_label and "
@@ -58,8 +59,11 @@ def openapi() -> dict:
                                 "in mental health services. SPARQL 1.1 Protocol at /sparql."},
         "paths": {
             "/api/health": _get("whether the store answers, and the server's limits"),
-            "/api/studies": _get("the studies, with quote counts"),
-            "/api/themes": _get("themes with their categories and codes"),
+            "/api/studies": _get("the studies, with quote counts, a page at a time: "
+                                 "{studies, total, offset, limit}", LIST_PAGING),
+            "/api/themes": _get("themes with their categories and codes, a page of themes at a "
+                                "time: {themes, total, offset, limit, filters}",
+                                {"study": FILTERS["study"].help, **LIST_PAGING}),
             "/api/quotes": _get("quotes, filtered and paged", QUOTE_FILTERS),
             "/api/constructs": _get("constructs with evidence counts and references"),
             "/api/queries": _get("the named queries and their parameters"),

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import NotFound
 
 from peerkg.api.entities import describe, local_name
-from peerkg.api.records import named_rows, quote_page, theme_tree
+from peerkg.api.records import named_rows, quote_page, study_page, study_themes
 from peerkg.api.store import get_store
 from peerkg.graph.base.formats import GRAPH_MEDIA_TYPES, by_media_type
 from peerkg.graph.base.iris import ID, PK, page_path
@@ -30,7 +30,10 @@ def local_filter(iri) -> str:
 
 @bp.get("/")
 def overview():
-    return render_template("overview.html", studies=named_rows("studies"), themes=theme_tree())
+    """A page of studies (``offset``; 100 a page) and the theme tree of those studies."""
+    page = study_page(request.args)
+    return render_template("overview.html", page=page, studies=page["studies"],
+                           themes=study_themes(page["studies"]), args=request.args)
 
 
 PICKER_MAX = 200  # more choices than this, and a filter is a text box, not a drop-down list

@@ -1,7 +1,7 @@
 """What the JSON API and the pages show: named-query rows as JSON values, the theme tree and
 pages of quotes. Both blueprints build on these, so a page and its JSON never disagree."""
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 from werkzeug.exceptions import BadRequest
 
@@ -11,7 +11,9 @@ from peerkg.graph.store import Table
 from peerkg.queries import registry
 from peerkg.queries.filters import FILTERS
 
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 500  # quotes
+STUDY_PAGE = THEME_PAGE = 100
+MAX_LIST_PAGE = 1_000  # studies or themes per page
 MAX_TABLE_PAGE = 10_000  # rows of a named query per page
 
 
@@ -34,17 +36,32 @@ def named_rows(name: str, params: dict[str, str] | None = None) -> list[dict]:
     return records(registry()[name].run(get_store(), params or {}))
 
 
-def theme_tree() -> list[dict]:
-    """Themes in study order, each with its categories and their codes (with quote counts);
-    a category or code the project reconstructed has ``reconstructed`` true."""
+def theme_page(args) -> dict:
+    """One page of the theme tree, optionally of one ``study``: ``total`` themes, and the page
+    from ``offset`` of at most ``limit`` (default 100, at most 1,000) themes, in study order.
+    The engine pages (``theme-page``, LIMIT, OFFSET and COUNT) and only the page's themes are
+    described, so a page costs the same in a thousand studies as in one."""
+    filters = {"study": args["study"]} if args.get("study") else {}
+    limit = _integer(args, "limit", THEME_PAGE, 1, MAX_LIST_PAGE)
+    offset = _integer(args, "offset", 0, 0, None)
+    store, page = get_store(), registry()["theme-page"]
+    return {"total": page.count(store, filters), "offset": offset, "limit": limit,
+            "filters": filters, "themes": theme_tree(page.run(store, filters, limit, offset))}
+
+
+def theme_tree(themes: Table) -> list[dict]:
+    """The themes of ``themes`` (rows of ``theme-page``), in that order, each with the
+    categories and codes found among its quotes (with quote counts, ``theme-codes``); a
+    category or code the project reconstructed has ``reconstructed`` true."""
     nested: dict[str, dict] = {}
-    for row in named_rows("themes"):
-        theme = nested.setdefault(row["theme"], {
+    for row in records(themes):
+        nested.setdefault(row["theme"], {
             "theme": row["theme"], "label": row["theme_label"], "study": row["study"],
             "study_label": row["study_label"], "categories": {}})
-        if row["category"] is None:
-            continue
-        category = theme["categories"].setdefault(row["category"], {
+    bound = {"theme": [URIRef(t) for t in nested]}
+    codes = records(get_store().select(registry()["theme-codes"].text, bound)) if nested else []
+    for row in codes:
+        category = nested[row["theme"]]["categories"].setdefault(row["category"], {
             "category": row["category"], "label": row["category_label"], "codes": [],
             "reconstructed": row["category_by"] == str(PROJECT_AGENT)})
         category["codes"].append({"code": row["code"], "label": row["code_label"],
@@ -53,6 +70,23 @@ def theme_tree() -> list[dict]:
     for theme in nested.values():
         theme["categories"] = list(theme["categories"].values())
     return list(nested.values())
+
+
+def study_themes(studies: list[dict]) -> list[dict]:
+    """The theme tree of the ``studies`` (records of ``studies``), in study order."""
+    bound = {"study": [URIRef(s["study"]) for s in studies]}
+    return theme_tree(get_store().select(registry()["theme-page"].text, bound)) if studies else []
+
+
+def study_page(args) -> dict:
+    """One page of the studies, in label order: ``total`` studies, and the page from ``offset``
+    of at most ``limit`` (default 100, at most 1,000), each with its quote count. The answers
+    are kept until the next write: the quote counts read every quote."""
+    limit = _integer(args, "limit", STUDY_PAGE, 1, MAX_LIST_PAGE)
+    offset = _integer(args, "offset", 0, 0, None)
+    store, studies = get_store(), registry()["studies"]
+    return {"total": studies.count(store), "offset": offset, "limit": limit,
+            "studies": records(studies.run(store, {}, limit, offset, kept=True))}
 
 
 def quote_page(args) -> dict:

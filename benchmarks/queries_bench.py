@@ -1,15 +1,17 @@
-"""Latency of every named query, and of one page of ``/api/quotes``, at several sizes, as
-``peerkg serve`` runs them: on the Oxigraph server it manages (union default graph, timeout).
+"""Latency of every named query, and of every list route and page of the API, at several
+sizes, as ``peerkg serve`` runs them: on the Oxigraph server it manages (union default graph,
+timeout).
 
     python benchmarks/queries_bench.py --studies 10 100 1000 --data /tmp/pk-bench [--runs 3]
                                         [--pages-only] [--only NAME ...] [--before GIT-REF]
 
 Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, see
-load_bench.py), put once into ``DATA/store-cN`` (``peerkg init``, then Oxigraph's bulk loader:
-the data is known to be valid, and loading is measured by load_bench.py). Median of ``--runs``
-runs after one warm-up; a query past ``--timeout`` seconds is cancelled by the engine and shown
-as such. ``/api/quotes?limit=50`` and the quote browser (``/quotes``) run through the Flask app
-(test client) on the same engine: the first page and a page deep in the collection, with the
+load_bench.py), put once into ``DATA/store-cN`` with ``peerkg init`` and ``peerkg load``
+(loading is timed by load_bench.py). Median of ``--runs`` runs after one warm-up; a query past
+``--timeout`` seconds is cancelled by the engine and shown as such. The routes (``PAGES``:
+``/api/quotes?limit=50``, the quote browser ``/quotes``, the overview, ``/api/themes``, the graph
+views and synthesis of one study, ...) run through the Flask app (test client) on the same
+engine: for quotes the first page and a page deep in the collection, with the
 counts the server keeps between writes (graph/store/memo.py), and the first page just after a
 write, which has to count again. Each cell is "wall ms / CPU ms (rows)": the CPU
 time of this process and the engine together, which other load on a shared machine does not
@@ -27,9 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from peerkg.api.app import create_app
+from peerkg.graph.base.iris import page_path
 from peerkg.graph.store import QueryTimeout
 from peerkg.graph.store.engine import query_engine
 from peerkg.queries import registry
@@ -41,6 +42,17 @@ PAGES = [  # (row label, URL, whether each run comes just after a write)
     ("/api/quotes?limit=50, first request after a write", "/api/quotes?limit=50", True),
     ("/quotes (the quote browser)", "/quotes", False),
     ("/quotes?offset=middle", "/quotes?offset={middle}", False),
+    ("/ (the overview)", "/", False),
+    ("/api/studies", "/api/studies", False),
+    ("/api/themes", "/api/themes", False),
+    ("/api/themes?study=one", "/api/themes?study={study}", False),
+    ("/api/constructs", "/api/constructs", False),
+    ("/api/graph/facets", "/api/graph/facets", False),
+    ("/api/graph/themes?study=one", "/api/graph/themes?study={study}", False),
+    ("/api/graph/cooccurrence?study=one", "/api/graph/cooccurrence?study={study}", False),
+    ("/api/synthesis?study=one", "/api/synthesis?study={study}", False),
+    ("/synthesis?study=one", "/synthesis?study={study}", False),
+    ("/id/<a quote>", "{quote}", False),
 ]
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,14 +67,12 @@ def at_ref(query, ref: str):
 
 
 def prepared(data: Path, studies: int) -> Path:
+    """``DATA/store-cN``, made once with the user's commands: ``peerkg init``, ``peerkg load``."""
     store = data / f"store-c{studies}"
     if not store.exists():
-        subprocess.run([str(BIN / "peerkg"), "--store", str(store), "init"], check=True,
-                       capture_output=True)
-        loader = ox.Store(str(store))
-        loader.bulk_load(path=str(data / f"c{studies}.nq"), format=ox.RdfFormat.N_QUADS)
-        loader.optimize()
-        del loader
+        for command in (["init"], ["load", str(data / f"c{studies}.nq")]):
+            subprocess.run([str(BIN / "peerkg"), "--store", str(store), *command], check=True,
+                           capture_output=True)
     return store
 
 
@@ -105,9 +115,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/pk-bench"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60)
-    parser.add_argument("--pages-only", action="store_true", help="only the /api/quotes pages")
+    parser.add_argument("--pages-only", action="store_true", help="only the routes (PAGES), no named queries")
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="only these named queries (no /api/quotes pages)")
+                        help="only these named queries (no routes)")
     parser.add_argument("--before", metavar="GIT-REF",
                         help="also time each query's text at this git ref, in the same run")
     args = parser.parse_args()
@@ -121,8 +131,10 @@ def main() -> None:
             client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout}).test_client()
             first = client.get("/api/quotes?limit=1").get_json()
             total = first["total"] if first["ok"] else 0  # past the timeout: no middle page
+            quote = first["quotes"][0] if first["ok"] else {}
             for label, pattern, cold in () if args.only else PAGES:
-                url = pattern.format(middle=total // 2)
+                url = pattern.format(middle=total // 2, study=quote.get("study_iri"),
+                                     quote=page_path(quote.get("quote", "")))
 
                 def page(url=url, cold=cold, client=client):
                     if cold:
@@ -130,7 +142,7 @@ def main() -> None:
                     answer = client.get(url)
                     if answer.status_code != 200:
                         raise QueryTimeout(answer.get_data(as_text=True)[:200])
-                    return len(answer.get_json()["quotes"]) if url.startswith("/api") else 1
+                    return len(answer.get_json()["quotes"]) if url.startswith("/api/quotes") else 1
                 cells.setdefault(label, {})[studies] = timed(page, args.runs)
                 print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
             for name in names:

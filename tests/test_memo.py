@@ -2,8 +2,15 @@
 write happened is not kept, and a write drops what was kept."""
 
 import threading
+from pathlib import Path
 
+from peerkg.api.app import create_app
+from peerkg.graph.loader import load
+from peerkg.graph.store import EmbeddedStore
 from peerkg.graph.store.memo import Memo
+
+DATA = Path(__file__).parent / "data"
+MINI = [DATA / "mini-study", DATA / "mini-study-2"]
 
 
 def test_an_answer_is_kept_until_a_write():
@@ -53,3 +60,41 @@ def test_least_recently_used_answers_go_first():
     memo.get("c", lambda: 3)  # so b goes
     assert memo.get("a", lambda: "again") == 1
     assert memo.get("b", lambda: "again") == "again"
+
+
+def test_serving_warms_the_first_pages_at_start_and_after_each_write(tmp_path, monkeypatch):
+    """``peerkg serve`` (WARM) counts what the first pages need before anyone asks, and again
+    after a write: the first quote page then asks the engine to count nothing."""
+    store = EmbeddedStore(str(tmp_path / "store"))
+    load(store, MINI)
+    app = create_app({"STORE": store, "WARM": True})
+    warmer = app.extensions["peerkg.warmer"]
+    assert warmer.wait(60) and len(store.memo) > 0
+    kept = len(store.memo)
+    store.update("INSERT DATA { GRAPH <https://example.org/g> { <https://example.org/a> "
+                 "<https://example.org/b> 1 } }")
+    assert warmer.wait(60) and len(store.memo) == kept
+    missed = misses(store, monkeypatch)
+    for path in ("/quotes", "/api/quotes?limit=50", "/"):
+        assert app.test_client().get(path).status_code == 200
+    assert missed == []
+    store.close()
+
+
+def test_without_warming_the_first_page_counts(tmp_path, monkeypatch):
+    store = EmbeddedStore(str(tmp_path / "store"))
+    load(store, MINI)
+    app = create_app({"STORE": store})
+    assert "peerkg.warmer" not in app.extensions and len(store.memo) == 0
+    missed = misses(store, monkeypatch)
+    assert app.test_client().get("/quotes").status_code == 200
+    assert missed
+    store.close()
+
+
+def misses(store, monkeypatch) -> list:
+    """The keys the store's kept answers will be asked for and not have, from now on."""
+    missed, get = [], store.memo.get
+    monkeypatch.setattr(store.memo, "get",
+                        lambda key, compute: get(key, lambda: missed.append(key) or compute()))
+    return missed

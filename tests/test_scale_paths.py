@@ -6,12 +6,13 @@ CSV is the CSV held in memory."""
 
 import csv
 import io
+import re
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from peerkg.api.app import create_app
 from peerkg.graph.base.errors import InputError, NotConforming
@@ -292,3 +293,94 @@ def test_quote_pages_across_studies_make_the_whole_search(collection, tmp_path, 
         pages += [q["quote"] for q in page["quotes"]]
     assert pages == whole
     store.close()
+
+
+# The theme tree as one whole-table query, as /api/themes read it before it paged: the pages of
+# /api/themes (theme-page, then theme-codes for the page's themes) must give the same rows.
+WHOLE_THEME_TREE = """
+PREFIX pk: <https://w3id.org/peerkg/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?study ?theme ?theme_label ?category ?category_label ?code ?code_label
+       (COUNT(DISTINCT ?quote) AS ?quotes)
+WHERE {
+  ?theme a pk:Theme ; pk:inStudy ?study ; rdfs:label ?theme_label ; pk:order ?order .
+  ?study rdfs:label ?study_label .
+  OPTIONAL {
+    ?quote pk:inTheme ?theme .
+    ?coding oa:hasTarget ?quote ; oa:hasBody ?code .
+    ?code a pk:Code ; rdfs:label ?code_label ; skos:broader ?category .
+    ?category a pk:Category ; rdfs:label ?category_label .
+  }
+}
+GROUP BY ?study ?study_label ?order ?theme ?theme_label ?category ?category_label ?code ?code_label
+ORDER BY ?study_label ?order ?category_label ?code_label
+"""
+
+
+def flattened(themes: list[dict]) -> list[tuple]:
+    """The theme tree of /api/themes as the whole query's rows."""
+    return [(t["study"], t["theme"], t["label"], c and c["category"], c and c["label"],
+             code and code["code"], code and code["label"], code["quotes"] if code else 0)
+            for t in themes for c in t["categories"] or [None]
+            for code in (c["codes"] if c else [None])]
+
+
+@pytest.fixture(scope="module")
+def many(collection, tmp_path_factory):
+    """The mini studies and three synthetic ones, served."""
+    store = EmbeddedStore(str(tmp_path_factory.mktemp("many") / "store"))
+    load(store, [*MINI, collection])
+    yield store, create_app({"STORE": store}).test_client()
+    store.close()
+
+
+@pytest.mark.parametrize("limit", [1, 3, 100])
+@pytest.mark.parametrize("study", [None, "s0001", "mini2"])
+def test_theme_pages_make_the_whole_theme_tree(many, limit, study):
+    store, client = many
+    whole = [tuple(t.toPython() if isinstance(t, Literal) else t and str(t) for t in row)
+             for row in store.select(WHOLE_THEME_TREE).rows]
+    if study:
+        whole = [row for row in whole if row[0].endswith("/" + study)]
+    themes, total = [], None
+    for offset in range(0, 40, limit):
+        page = client.get("/api/themes", query_string={"limit": limit, "offset": offset,
+                                                       **({"study": study} if study else {})})
+        assert page.status_code == 200, page.get_json()
+        total = page.get_json()["total"]
+        themes += page.get_json()["themes"]
+    assert total == len({row[1] for row in whole}) == len(themes)
+    assert flattened(themes) == whole
+
+
+def test_study_pages_and_the_overview_page_through_every_study(many):
+    store, client = many
+    whole = client.get("/api/studies?limit=1000").get_json()
+    assert whole["total"] == len(whole["studies"]) == 5
+    pages = [s for offset in range(0, 6, 2)
+             for s in client.get(f"/api/studies?limit=2&offset={offset}").get_json()["studies"]]
+    assert pages == whole["studies"]
+    assert [s["label"] for s in pages] == sorted(s["label"] for s in pages)
+    second = client.get("/?offset=2&limit=2").get_data(as_text=True)
+    assert "5 studies, showing 3–4." in second and "← previous" in second and "next →" in second
+    shown = {s["label"] for s in pages[2:4]}
+    assert all(label in second for label in shown)
+    hidden = [s["label"] for s in pages if s["label"] not in shown]
+    assert not any(f">{label}</a>" in second for label in hidden)
+    themes = client.get("/api/themes?limit=1000").get_json()["themes"]
+    assert {t["label"] for t in themes if t["study_label"] in shown} <= set(re.findall(
+        r'/theme/[^"]+">([^<]+)</a>', second))
+    assert not [t for t in themes if t["study_label"] not in shown and t["theme"] in second]
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/api/themes?limit=0", "'limit' must be an integer in 1..1000, not '0'"),
+    ("/api/themes?limit=1001", "'limit' must be an integer in 1..1000, not '1001'"),
+    ("/api/studies?offset=-1", "'offset' must be an integer in 0 or more, not '-1'"),
+    ("/api/themes?study=nosuchstudy", "nosuchstudy"),
+])
+def test_bad_paging_of_studies_and_themes_is_refused(many, path, message):
+    answer = many[1].get(path)
+    assert answer.status_code == 400 and message in answer.get_json()["error"]

@@ -25,6 +25,15 @@ class Memo:
         self._answers: OrderedDict[Hashable, object] = OrderedDict()
         self._generation = 0
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each :meth:`changed` (it must not block: it runs in the
+        writer's thread)."""
+        self._listeners.append(listener)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The kept answer for ``key``, else ``compute()`` (kept unless a write came between)."""
@@ -46,3 +55,5 @@ class Memo:
         with self._lock:
             self._generation += 1
             self._answers.clear()
+        for listener in self._listeners:
+            listener()
