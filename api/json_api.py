@@ -10,8 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import NotFound
 
 from peerkg.api.openapi import openapi
-from peerkg.api.records import (named_rows, quote_page, records, study_page, table_page,
-                                 theme_page)
+from peerkg.api.records import named_rows, quote_page, records, study_page, table_page, theme_page
 from peerkg.api.store import get_store
 from peerkg.queries import public, registry
 
