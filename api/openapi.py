@@ -15,7 +15,7 @@ QUOTE_FILTERS = {
     "offset": "index of the first quote on the page (default 0)",
 }
 
-LIST_PAGING = {"limit": "page size, 1..1000 (default 100)",
+LIST_PAGING = {"limit": "page size, 1..1000 (default 20 studies, 50 themes)",
                "offset": "index of the first item on the page (default 0)"}
 GRAPH_FILTERS = {f.name: f.help for f in FILTERS.values()}
 GRAPH_JSON = ("Cytoscape.js elements JSON: {view, filters, elements: {nodes, edges}, quotes, "

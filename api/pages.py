@@ -30,7 +30,7 @@ def local_filter(iri) -> str:
 
 @bp.get("/")
 def overview():
-    """A page of studies (``offset``; 100 a page) and the theme tree of those studies."""
+    """A page of studies (``offset``, ``limit``: 20 by default) and the theme tree of those studies."""
     page = study_page(request.args)
     return render_template("overview.html", page=page, studies=page["studies"],
                            themes=study_themes(page["studies"]), args=request.args)

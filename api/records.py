@@ -12,7 +12,7 @@ from peerkg.queries import registry
 from peerkg.queries.filters import FILTERS
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500  # quotes
-STUDY_PAGE = THEME_PAGE = 100
+STUDY_PAGE, THEME_PAGE = 20, 50
 MAX_LIST_PAGE = 1_000  # studies or themes per page
 MAX_TABLE_PAGE = 10_000  # rows of a named query per page
 
@@ -38,15 +38,16 @@ def named_rows(name: str, params: dict[str, str] | None = None) -> list[dict]:
 
 def theme_page(args) -> dict:
     """One page of the theme tree, optionally of one ``study``: ``total`` themes, and the page
-    from ``offset`` of at most ``limit`` (default 100, at most 1,000) themes, in study order.
+    from ``offset`` of at most ``limit`` (default 50, at most 1,000) themes, in study order.
     The engine pages (``theme-page``, LIMIT, OFFSET and COUNT) and only the page's themes are
-    described, so a page costs the same in a thousand studies as in one."""
+    described; the answers are kept until the next write."""
     filters = {"study": args["study"]} if args.get("study") else {}
     limit = _integer(args, "limit", THEME_PAGE, 1, MAX_LIST_PAGE)
     offset = _integer(args, "offset", 0, 0, None)
     store, page = get_store(), registry()["theme-page"]
     return {"total": page.count(store, filters), "offset": offset, "limit": limit,
-            "filters": filters, "themes": theme_tree(page.run(store, filters, limit, offset))}
+            "filters": filters,
+            "themes": theme_tree(page.run(store, filters, limit, offset, kept=True))}
 
 
 def theme_tree(themes: Table) -> list[dict]:
@@ -59,7 +60,7 @@ def theme_tree(themes: Table) -> list[dict]:
             "theme": row["theme"], "label": row["theme_label"], "study": row["study"],
             "study_label": row["study_label"], "categories": {}})
     bound = {"theme": [URIRef(t) for t in nested]}
-    codes = records(get_store().select(registry()["theme-codes"].text, bound)) if nested else []
+    codes = records(get_store().select_kept(registry()["theme-codes"].paged(bound))) if nested else []
     for row in codes:
         category = nested[row["theme"]]["categories"].setdefault(row["category"], {
             "category": row["category"], "label": row["category_label"], "codes": [],
@@ -75,12 +76,12 @@ def theme_tree(themes: Table) -> list[dict]:
 def study_themes(studies: list[dict]) -> list[dict]:
     """The theme tree of the ``studies`` (records of ``studies``), in study order."""
     bound = {"study": [URIRef(s["study"]) for s in studies]}
-    return theme_tree(get_store().select(registry()["theme-page"].text, bound)) if studies else []
+    return theme_tree(get_store().select_kept(registry()["theme-page"].paged(bound))) if studies else []
 
 
 def study_page(args) -> dict:
     """One page of the studies, in label order: ``total`` studies, and the page from ``offset``
-    of at most ``limit`` (default 100, at most 1,000), each with its quote count. The answers
+    of at most ``limit`` (default 20, at most 1,000), each with its quote count. The answers
     are kept until the next write: the quote counts read every quote."""
     limit = _integer(args, "limit", STUDY_PAGE, 1, MAX_LIST_PAGE)
     offset = _integer(args, "offset", 0, 0, None)

@@ -1,5 +1,5 @@
 """Warming the answers the store keeps between writes (:mod:`peerkg.graph.store.memo`) that a
-visitor's first pages need: the quote counts, the studies and the filter pickers. Without it
+visitor's first pages need: the quote counts, the studies, the first themes and the filter pickers. Without it
 the first page after ``peerkg serve`` starts, or after a write, counts every quote (0.6 s at
 10^7 triples; ``benchmarks/RESULTS.md``).
 
@@ -13,7 +13,7 @@ import threading
 
 from flask import Flask
 
-PATHS = ("/", "/quotes")
+PATHS = ("/", "/quotes", "/api/themes")
 
 
 class Warmer:

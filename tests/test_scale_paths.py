@@ -20,8 +20,12 @@ from peerkg.graph.base.iris import VOCAB_GRAPH
 from peerkg.graph.loader import base_graphs, load, read_source
 from peerkg.graph.readers import nquads
 from peerkg.graph.readers.nquads import NotGrouped, graphs_of
-from peerkg.graph.store import EmbeddedStore
+from peerkg.graph.store import EmbeddedStore, embedded
 from peerkg.graph.store.bulk import Journal, RdfFile, Stopped, checked_while_loading
+from peerkg.graph.viz import matrix as matrix_module
+from peerkg.graph.viz import views
+from peerkg.graph.viz.matrix import evidence_matrix
+from peerkg.graph.viz.views import VIEWS, Filters, build
 from peerkg.queries import registry
 from tests.test_queries import CONCATENATED, PARAMS
 
@@ -178,6 +182,19 @@ def test_a_failing_check_stops_the_load_and_is_the_error_raised():
     assert stopped == [True]
     with pytest.raises(InputError, match="the file"):  # a check that passes: the load's error
         checked_while_loading(lambda stop: (_ for _ in ()).throw(InputError("the file")), lambda: None)
+
+
+def test_a_big_bulk_load_compacts_the_store_and_a_small_one_does_not(collection, tmp_path,
+                                                                     monkeypatch):
+    compacted = []
+    monkeypatch.setattr(embedded, "compact", lambda store: compacted.append(store))
+    size = collection.stat().st_size
+    for threshold, expected in ((size + 1, 0), (size, 1)):
+        monkeypatch.setattr(embedded, "COMPACT_AFTER_BYTES", threshold)
+        store = EmbeddedStore(str(tmp_path / f"store-{threshold}"))
+        load(store, [collection])
+        assert len(compacted) == expected
+        store.close()
 
 
 def test_a_bulk_load_that_fails_midway_is_rolled_back(initialised_store, tmp_path):
@@ -384,3 +401,21 @@ def test_study_pages_and_the_overview_page_through_every_study(many):
 def test_bad_paging_of_studies_and_themes_is_refused(many, path, message):
     answer = many[1].get(path)
     assert answer.status_code == 400 and message in answer.get_json()["error"]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("study", ["s0001", "mini", "mini2"])
+def test_a_view_of_one_study_read_from_its_graph_is_the_view_read_from_all(many, monkeypatch,
+                                                                            view, study):
+    """Views and the matrix of one study read only its graph and the shared ones
+    (study_scope); what they show is what they show read from every graph."""
+    store, _ = many
+    scoped = build(store, view, Filters(study=study))
+    matrix = evidence_matrix(store, study=study)
+    for module in (views, matrix_module):
+        monkeypatch.setattr(module, "study_scope", lambda store, studies: store)
+    whole = build(store, view, Filters(study=study))
+    assert scoped.graph == whole.graph and (len(scoped) > 0 or study == "mini2")  # no quotes
+    assert dict(scoped.nodes(data=True)) == dict(whole.nodes(data=True))
+    assert sorted(scoped.edges(data=True)) == sorted(whole.edges(data=True))
+    assert matrix == evidence_matrix(store, study=study)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from peerkg.graph.base.errors import StoreError
-from peerkg.graph.base.iris import ACCESS_LEVEL, INFERRED_GRAPH, RESTRICTED
+from peerkg.graph.base.iris import ACCESS_LEVEL, INFERRED_GRAPH, PK, RESTRICTED
 from peerkg.graph.store.base import Store, query_dataset
 from peerkg.graph.store.inspect import Dataset
 
@@ -30,6 +30,19 @@ def public_graphs(store: Store) -> list[str] | None:
     if not restricted:
         return None
     return sorted(str(g) for g, _ in rows if str(g) not in restricted and g != INFERRED_GRAPH)
+
+
+STUDY_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{PK.Study}> }} }}"  # a study names its graph
+
+
+def study_scope(store: Store, studies: Iterable[str]) -> "ScopedStore":
+    """``store`` as a question about ``studies`` alone needs it: their graphs and every graph
+    that is no study's (ontology, vocabulary, mappings, saved inferences), so that the engine
+    reads none of the other studies' data: a view of one study in a thousand then costs what
+    it costs alone (``benchmarks/RESULTS.md``). For questions whose answer about these studies
+    lies in these graphs (a study's quotes, codes, themes and literature links are in its own)."""
+    others = {str(g) for (g,) in store.select_kept(STUDY_GRAPHS).rows} - {str(s) for s in studies}
+    return ScopedStore(store, [g for g in store.graphs() if g not in others])
 
 
 class ScopedStore(Store):
