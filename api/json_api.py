@@ -47,10 +47,10 @@ def quotes():
 def constructs():
     """Constructs with their evidence counts and the references cited about them."""
     references: dict[str, list] = {}
-    for row in named_rows("construct-references"):
+    for row in named_rows("construct-references", kept=True):
         references.setdefault(row.pop("construct"), []).append(row)
     items = [{**row, "references": references.get(row["construct"], [])}
-             for row in named_rows("constructs")]
+             for row in named_rows("constructs", kept=True)]
     return jsonify(ok=True, constructs=items)
 
 

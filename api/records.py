@@ -32,8 +32,10 @@ def records(table: Table) -> list[dict]:
     return [{c: json_value(t) for c, t in zip(table.columns, row, strict=True)} for row in table.rows]
 
 
-def named_rows(name: str, params: dict[str, str] | None = None) -> list[dict]:
-    return records(registry()[name].run(get_store(), params or {}))
+def named_rows(name: str, params: dict[str, str] | None = None, kept: bool = False) -> list[dict]:
+    """The rows of the named query ``name``; with ``kept``, kept until the next write (for
+    summaries of the whole collection, which read all of it)."""
+    return records(registry()[name].run(get_store(), params or {}, kept=kept))
 
 
 def theme_page(args) -> dict:

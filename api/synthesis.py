@@ -13,10 +13,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from matplotlib.colors import to_hex
 from werkzeug.exceptions import BadRequest
 
-from peerkg.api.records import named_rows
+from peerkg.api.records import records
 from peerkg.api.store import get_store
 from peerkg.graph.base.iris import page_path
 from peerkg.graph.viz.matrix import COLOURS, Matrix, evidence_matrix, render
+from peerkg.queries import registry
+from peerkg.queries.filters import scoped_to_study
 
 bp = Blueprint("synthesis", __name__)
 PARAMS = ("construct", "study")
@@ -51,8 +53,9 @@ def _cells(matrix: Matrix) -> list[dict]:
 def page():
     matrix = _matrix()
     cells = {(c["construct"], c["study"]): c for c in _cells(matrix)}
-    return render_template("synthesis.html", matrix=matrix, cells=cells,
-                           profile=named_rows("construct-profile"))
+    profile = registry()["construct-profile"].run(
+        scoped_to_study(get_store(), request.args.get("study") or None), kept=True)
+    return render_template("synthesis.html", matrix=matrix, cells=cells, profile=records(profile))
 
 
 @bp.get("/api/synthesis")

@@ -43,15 +43,18 @@ PAGES = [  # (row label, URL, whether each run comes just after a write)
     ("/quotes (the quote browser)", "/quotes", False),
     ("/quotes?offset=middle", "/quotes?offset={middle}", False),
     ("/ (the overview)", "/", False),
+    ("/ (the overview), first request after a write", "/", True),
     ("/api/studies", "/api/studies", False),
     ("/api/themes", "/api/themes", False),
     ("/api/themes?study=one", "/api/themes?study={study}", False),
     ("/api/constructs", "/api/constructs", False),
+    ("/api/constructs, first request after a write", "/api/constructs", True),
     ("/api/graph/facets", "/api/graph/facets", False),
     ("/api/graph/themes?study=one", "/api/graph/themes?study={study}", False),
     ("/api/graph/cooccurrence?study=one", "/api/graph/cooccurrence?study={study}", False),
     ("/api/synthesis?study=one", "/api/synthesis?study={study}", False),
     ("/synthesis?study=one", "/synthesis?study={study}", False),
+    ("/synthesis?study=one, first request after a write", "/synthesis?study={study}", True),
     ("/id/<a quote>", "{quote}", False),
 ]
 ROOT = Path(__file__).resolve().parent.parent

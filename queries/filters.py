@@ -17,6 +17,7 @@ from rdflib import Literal, URIRef
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.base.iris import PK
 from peerkg.graph.store import Store
+from peerkg.graph.store.access import study_scope
 from peerkg.graph.store.binding import with_values
 
 KNOWN_SHOWN = 30  # how many known values an error lists
@@ -72,6 +73,13 @@ def resolve_value(store: Store, name: str, value: str) -> list[URIRef]:
         shown = ", ".join(labels[:KNOWN_SHOWN]) + (", …" if len(labels) > KNOWN_SHOWN else "")
         raise InputError(f"no {f.noun} {value!r} in the store (known: {shown or 'none'})")
     return found
+
+
+def scoped_to_study(store: Store, study: str | None) -> Store:
+    """``store`` as a question about the ``study`` filter's value alone reads it (only that
+    study's graph and the shared ones: :func:`~peerkg.graph.store.access.study_scope`), or
+    ``store`` itself when no study is given."""
+    return study_scope(store, resolve_value(store, "study", study)) if study else store
 
 
 def known(store: Store, name: str) -> list[tuple[str, str]]:

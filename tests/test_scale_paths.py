@@ -22,11 +22,9 @@ from peerkg.graph.readers import nquads
 from peerkg.graph.readers.nquads import NotGrouped, graphs_of
 from peerkg.graph.store import EmbeddedStore, embedded
 from peerkg.graph.store.bulk import Journal, RdfFile, Stopped, checked_while_loading
-from peerkg.graph.viz import matrix as matrix_module
-from peerkg.graph.viz import views
 from peerkg.graph.viz.matrix import evidence_matrix
 from peerkg.graph.viz.views import VIEWS, Filters, build
-from peerkg.queries import registry
+from peerkg.queries import filters, registry
 from tests.test_queries import CONCATENATED, PARAMS
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
@@ -412,8 +410,7 @@ def test_a_view_of_one_study_read_from_its_graph_is_the_view_read_from_all(many,
     store, _ = many
     scoped = build(store, view, Filters(study=study))
     matrix = evidence_matrix(store, study=study)
-    for module in (views, matrix_module):
-        monkeypatch.setattr(module, "study_scope", lambda store, studies: store)
+    monkeypatch.setattr(filters, "study_scope", lambda store, studies: store)
     whole = build(store, view, Filters(study=study))
     assert scoped.graph == whole.graph and (len(scoped) > 0 or study == "mini2")  # no quotes
     assert dict(scoped.nodes(data=True)) == dict(whole.nodes(data=True))

@@ -24,6 +24,10 @@ from peerkg.graph.store.memo import Memo
 
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
+# Oxigraph lists its named graphs for ``GRAPH ?g { }``; each is then asked for one triple, where
+# reading every triple for its graph's name took 7 s at 10^7 quads.
+NON_EMPTY_GRAPHS = "SELECT ?g WHERE { GRAPH ?g { } FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+
 
 class QueryTimeout(StoreError):
     """A query ran past the store's time limit; it was stopped and its results dropped."""
@@ -163,7 +167,7 @@ class Store(ABC):
 
     def graphs(self) -> list[str]:
         """The names of the non-empty named graphs, sorted."""
-        table = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        table = self.select(NON_EMPTY_GRAPHS)
         return sorted(str(row[0]) for row in table.rows)
 
     def is_empty(self) -> bool:

@@ -16,9 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from peerkg.graph.store import Store
-from peerkg.graph.store.access import study_scope
 from peerkg.queries import registry
-from peerkg.queries.filters import resolve_value
+from peerkg.queries.filters import scoped_to_study
 
 COLOURS = colormaps["cividis_r"]  # sequential and readable in greyscale and by colour-blind readers
 RC = {"svg.fonttype": "none", "svg.hashsalt": "peerkg", "font.family": "DejaVu Sans", "font.size": 7}
@@ -61,8 +60,7 @@ def evidence_matrix(store: Store, construct: str | None = None, study: str | Non
     """The matrix of the store, optionally for one construct or one study (by label, id or IRI,
     as the filters take them)."""
     params = {k: v for k, v in (("construct", construct), ("study", study)) if v}
-    if study:  # read only that study's graph (and the shared ones)
-        store = study_scope(store, resolve_value(store, "study", study))
+    store = scoped_to_study(store, study)
     cells: dict[tuple[str, str], Cell] = {}
     for r in registry()["construct-by-study"].run(store, params).dicts():
         cells[str(r["construct"]), str(r["study"])] = Cell(

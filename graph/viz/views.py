@@ -31,9 +31,8 @@ import networkx as nx
 
 from peerkg.graph.base.iris import PROJECT_AGENT
 from peerkg.graph.store import Store
-from peerkg.graph.store.access import study_scope
 from peerkg.queries import registry
-from peerkg.queries.filters import resolve_value
+from peerkg.queries.filters import scoped_to_study
 
 VIEWS = ("themes", "cooccurrence", "constructs")
 TITLES = {"themes": "Theme structure", "cooccurrence": "Code co-occurrence",
@@ -86,8 +85,7 @@ class _Data:
 
     def __init__(self, store: Store, filters: Filters):
         self.filters = filters
-        if filters.study:  # read only that study's graph (and the shared ones)
-            store = study_scope(store, resolve_value(store, "study", filters.study))
+        store = scoped_to_study(store, filters.study)
         quote_params = {k: v for k, v in filters.applied().items() if k != "construct"}
         rows = registry()["graph-quotes"].run(store, quote_params).dicts()
         quotes = [_Quote(str(r["quote"]), str(r["text"]), _stated(r["attribution"]), str(r["study"]),
