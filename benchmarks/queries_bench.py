@@ -11,9 +11,11 @@ load_bench.py), put once into ``DATA/store-cN`` with ``peerkg init`` and ``peerk
 ``--timeout`` seconds is cancelled by the engine and shown as such. The routes (``PAGES``:
 ``/api/quotes?limit=50``, the quote browser ``/quotes``, the overview, ``/api/themes``, the graph
 views and synthesis of one study, ...) run through the Flask app (test client) on the same
-engine: for quotes the first page and a page deep in the collection, with the
-counts the server keeps between writes (graph/store/memo.py), and the first page just after a
-write, which has to count again. Each cell is "wall ms / CPU ms (rows)": the CPU
+engine: for quotes the first page and a page deep in the collection. The answers the store
+keeps between writes (graph/store/memo.py) are kept here too; a row "first request after a
+write" drops them before each run: what the first visitor after a write pays where nothing
+warmed them (``peerkg serve`` warms the overview, the quote browser and the first themes in the
+background, api/warm.py). Each cell is "wall ms / CPU ms (rows)": the CPU
 time of this process and the engine together, which other load on a shared machine does not
 inflate. Prints a Markdown table. ``--only`` times only the named queries; ``--before REF``
 also times each query's text at git ref REF (e.g. ``main``) in the same run, right before the
