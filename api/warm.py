@@ -1,7 +1,8 @@
 """Warming the answers the store keeps between writes (:mod:`peerkg.graph.store.memo`) that a
-visitor's first pages need: the quote counts, the studies, the first themes and the filter pickers. Without it
-the first page after ``peerkg serve`` starts, or after a write, counts every quote (0.6 s at
-10^7 triples; ``benchmarks/RESULTS.md``).
+visitor's first pages need: the quote counts, the studies, the first themes and the filter
+pickers. Without it the first request after ``peerkg serve`` starts, or after a write, counts
+the whole collection again (at 10^7 triples: 4.5 s for the overview, 0.3 s for a page of
+quotes; ``benchmarks/RESULTS.md``).
 
 A :class:`Warmer` requests :data:`PATHS` through the app, without a token, on a thread of its
 own: at start and again after each write, a burst of writes warming once. Only the view

@@ -365,7 +365,7 @@ def client(loaded):
 def test_overview_marks_the_reconstructed_categories_and_codes(client, loaded):
     html = client.get("/").get_data(as_text=True)
     assert "are the project's reconstruction" in html
-    rows = registry()["themes"].run(loaded).dicts()
+    rows = registry()["theme-codes"].run(loaded).dicts()
     marked = set(re.findall(r'class="reconstruction"[^>]*>(?:<a [^>]*>)?([^<]+)</a>', html))
     reconstructed = {str(r[k + "_label"]) for r in rows for k in ("category", "code")
                      if str(r[k + "_by"]).endswith("/agent/peerkg")}
