@@ -1,5 +1,6 @@
 """Memory of ``peerkg serve`` (the front and the Oxigraph server it runs) under a small load on
-loopback: a bounded number of requests, from a few threads, to the API, the pages and /sparql.
+loopback: a bounded number of requests, from a few threads, to the API, the pages and /sparql
+(the views of one study name ``s0500``, a study of the synthetic collection).
 
     python benchmarks/serve_memory.py STORE_DIR [--requests 200] [--threads 4] [--seconds 600]
 
@@ -23,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from load_bench import BIN  # noqa: E402
 
 PATHS = ["/api/quotes?limit=50", "/api/quotes?limit=50&offset=1000", "/api/studies",
-         "/api/queries/studies?limit=50", "/quotes", "/api/health",
+         "/api/queries/studies?limit=50", "/quotes", "/api/health", "/", "/api/themes",
+         "/api/constructs", "/api/graph/themes?study=s0500", "/synthesis?study=s0500",
          "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 100"})]
 
 
