@@ -173,6 +173,7 @@ def query(obj: Context, name: str | None, expression: str | None, params: tuple[
         values[key] = value
     store = obj.store(write=False)
     bindings = named.bind(values, store)
+    store = named.scoped(store, bindings)  # one study's graph, where that is all it needs
     if fmt == "table":
         print_table(store.select(named.text, bindings))
     else:

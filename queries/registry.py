@@ -17,6 +17,11 @@ the store's engine (see peerkg.graph.store), never formatted into the query text
 
 ``internal: yes`` marks a query the API, pages and views are built from: it runs like any other
 but is not listed as part of the public contract (:func:`public`), so it may change.
+
+``study-graph: yes`` says that, given its ``study`` parameter, the query's answer lies in that
+study's graph and the graphs that belong to no study: it then runs on those graphs alone
+(:func:`~peerkg.graph.store.access.study_scope`), so one study of a thousand costs what it
+costs alone. A test checks each such query gives the same rows read from every graph.
 """
 
 import re
@@ -30,6 +35,7 @@ from rdflib.term import Node
 from peerkg.graph.base.errors import InputError
 from peerkg.graph.base.iris import PREFIXES
 from peerkg.graph.store import Store, Table
+from peerkg.graph.store.access import study_scope
 from peerkg.graph.store.binding import with_values
 from peerkg.queries.filters import ENTITY_FILTERS, resolve_value
 
@@ -63,6 +69,7 @@ class NamedQuery:
     text: str
     params: tuple[Param, ...] = field(default=())
     internal: bool = False
+    study_graph: bool = False
 
     def bind(self, values: dict[str, str], store: Store) -> dict[str, Node | list[Node]]:
         """Turn ``name -> text`` values into bindings of this query's variables: typed RDF
@@ -99,8 +106,17 @@ class NamedQuery:
         rows from ``offset`` (LIMIT and OFFSET in the SPARQL, so the engine pages; concatenated,
         the pages are the whole table, as the query orders its rows). With ``kept``, the
         answer is kept until the store is written (:meth:`Store.select_kept`)."""
-        text = self.paged(self.bind(values or {}, store), limit, offset)
+        bindings = self.bind(values or {}, store)
+        store, text = self.scoped(store, bindings), self.paged(bindings, limit, offset)
         return store.select_kept(text) if kept else store.select(text)
+
+    def scoped(self, store: Store, bindings: dict) -> Store:
+        """``store``, or with ``study-graph: yes`` and a study bound, only the graphs the
+        study's answer lies in (see the module docstring)."""
+        study = next((p.variable for p in self.params if p.type == "study"), None)
+        if not self.study_graph or study not in bindings:
+            return store
+        return study_scope(store, bindings[study])
 
     def paged(self, bindings: dict, limit: int | None = None, offset: int = 0) -> str:
         """The query text with ``bindings`` bound and, with ``limit``, LIMIT and OFFSET added
@@ -120,7 +136,8 @@ class NamedQuery:
         text = with_values(self.text, bindings) if bindings else self.text
         prologue, body = _split_prologue(text)
         body = _ORDER_BY.sub("", body)
-        table = store.select_kept(f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
+        table = self.scoped(store, bindings).select_kept(
+            f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
         return int(table.rows[0][0])
 
 
@@ -188,7 +205,8 @@ def parse(text: str, name: str, source: str = "") -> NamedQuery:
         else:
             header[key] = value
     return NamedQuery(name, header.get("title", name), header.get("description", ""), text,
-                      tuple(params), header.get("internal") == "yes")
+                      tuple(params), header.get("internal") == "yes",
+                      header.get("study-graph") == "yes")
 
 
 @cache

@@ -5,6 +5,7 @@ named query, of /api/quotes and of /api/queries, put together, are the whole tab
 CSV is the CSV held in memory."""
 
 import csv
+import importlib
 import io
 import re
 import sys
@@ -416,3 +417,26 @@ def test_a_view_of_one_study_read_from_its_graph_is_the_view_read_from_all(many,
     assert dict(scoped.nodes(data=True)) == dict(whole.nodes(data=True))
     assert sorted(scoped.edges(data=True)) == sorted(whole.edges(data=True))
     assert matrix == evidence_matrix(store, study=study)
+
+
+STUDY_GRAPH_QUERIES = sorted(n for n, q in registry().items() if q.study_graph)
+
+
+def test_the_queries_read_from_one_studys_graph_are_those_that_can():
+    assert "construct-by-study" in STUDY_GRAPH_QUERIES and "quote-page" in STUDY_GRAPH_QUERIES
+    assert "theme-crosswalk" not in STUDY_GRAPH_QUERIES  # its mappings reach other studies
+    assert all(any(p.type == "study" for p in registry()[n].params) for n in STUDY_GRAPH_QUERIES)
+
+
+@pytest.mark.parametrize("name", STUDY_GRAPH_QUERIES)
+@pytest.mark.parametrize("study", ["s0001", "mini", "mini2"])
+def test_a_query_of_one_study_read_from_its_graph_gives_what_it_gives_read_from_all(
+        many, monkeypatch, name, study):
+    store, _ = many
+    query = registry()[name]
+    scoped, count = query.run(store, {"study": study}), query.count(store, {"study": study})
+    monkeypatch.setattr(importlib.import_module("peerkg.queries.registry"), "study_scope",
+                        lambda store, studies: store)
+    whole = query.run(store, {"study": study})
+    assert normalised(scoped.columns, scoped.rows) == normalised(whole.columns, whole.rows)
+    assert count == len(whole.rows)
