@@ -1,5 +1,6 @@
 """Answers kept until the next write (graph/store/memo.py): what a reader computed while a
-write happened is not kept, and a write drops what was kept."""
+write happened is not kept, and a write drops what was kept; a server that warms them
+(api/warm.py) has them again before its first visitor asks."""
 
 import threading
 from pathlib import Path
