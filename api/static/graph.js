@@ -9,6 +9,9 @@
   const FILTERS = [...document.querySelectorAll("[data-filter]")].map((el) => el.dataset.filter);
   const $ = (id) => document.getElementById(id);
   let current = null;  // the last response of /api/graph/<view>
+  // With more studies than this, the page opens on the first study: a view of the whole
+  // collection of a thousand studies takes longer than the server's time limit. "All" stays.
+  const ONE_STUDY_PAST = 10;
 
   const cy = cytoscape({
     container: $("cy"),
@@ -58,6 +61,7 @@
       const select = $("filter-" + name);
       for (const {value, label} of facets[name]) select.add(new Option(label, value));
     }
+    if (facets.study.length > ONE_STUDY_PAST) $("filter-study").value = facets.study[0].value;
   }
 
   async function load() {
