@@ -1,6 +1,7 @@
 """Every named query: its header, and its rows on the mini-study fixture, on both backends."""
 
 import csv
+import importlib
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,15 @@ def test_resolve_reads_a_query_file(tmp_path):
     assert resolve(str(path)).title == "Mine"
     with pytest.raises(InputError, match="no named query 'unknown'"):
         resolve("unknown")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, q in registry().items() if q.study_graph))
+def test_one_study_read_from_its_graph_on_every_backend(mini, monkeypatch, name):
+    """A ``study-graph: yes`` query given a study runs on that study's graph and the shared ones
+    (a dataset each backend must honour); its rows are those read from every graph."""
+    scoped = registry()[name].run(mini, {"study": "mini"})
+    monkeypatch.setattr(importlib.import_module("peerkg.queries.registry"), "study_scope",
+                        lambda store, studies: store)
+    whole = registry()[name].run(mini, {"study": "mini"})
+    assert normalise(scoped.columns, [["" if t is None else str(t) for t in r] for r in scoped.rows]) \
+        == normalise(whole.columns, [["" if t is None else str(t) for t in r] for r in whole.rows])
