@@ -52,6 +52,11 @@ from peerkg.graph.store.settings import EndpointSettings, endpoint_settings
 STAGING = "https://w3id.org/peerkg/staging/"
 # Names an empty list of graphs in a protocol request, which has no other way to say "none".
 NO_GRAPH = "urn:x-peerkg:no-graph"
+# Virtuoso echoes each graph of a query's dataset as a response header (X-SPARQL-default-graph,
+# X-SPARQL-named-graph), and where it needs them peerkg names every graph in every query; Python's
+# HTTP client refuses an answer with more than 100 headers, so a store of a hundred studies was
+# unreadable. Room for 10,000 graphs named twice.
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, 20_100)
 
 
 def is_endpoint(location: str) -> bool:
