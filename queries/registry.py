@@ -133,8 +133,7 @@ class NamedQuery:
         a subquery of ``SELECT (COUNT(*) ...)``, its ORDER BY left out), and kept until the
         store is written (:meth:`Store.select_kept`): paging through a table counts it once."""
         bindings = self.bind(values or {}, store)
-        text = with_values(self.text, bindings) if bindings else self.text
-        prologue, body = _split_prologue(text)
+        prologue, body = _split_prologue(self.paged(bindings))
         body = _ORDER_BY.sub("", body)
         table = self.scoped(store, bindings).select_kept(
             f"{prologue}\nSELECT (COUNT(*) AS ?rows) WHERE {{\n{body}\n}}")
