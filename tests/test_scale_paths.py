@@ -17,11 +17,12 @@ from rdflib import Graph, Literal, URIRef
 
 from peerkg.api.app import create_app
 from peerkg.graph.base.errors import InputError, NotConforming
-from peerkg.graph.base.iris import VOCAB_GRAPH, page_path
+from peerkg.graph.base.iris import PK, VOCAB_GRAPH, page_path
 from peerkg.graph.loader import base_graphs, load, read_source
 from peerkg.graph.readers import nquads
 from peerkg.graph.readers.nquads import NotGrouped, graphs_of
 from peerkg.graph.store import EmbeddedStore, embedded
+from peerkg.graph.store.access import study_scope
 from peerkg.graph.store.bulk import Journal, RdfFile, Stopped, checked_while_loading
 from peerkg.graph.viz.matrix import evidence_matrix
 from peerkg.graph.viz.views import VIEWS, Filters, build
@@ -439,3 +440,20 @@ def test_a_query_of_one_study_read_from_its_graph_gives_what_it_gives_read_from_
     whole = query.run(store, {"study": study})
     assert normalised(scoped.columns, scoped.rows) == normalised(whole.columns, whole.rows)
     assert count == len(whole.rows)
+
+
+
+PRIMARY = "https://w3id.org/peerkg/id/gillard2013/study/primary"
+
+
+def test_a_study_described_in_another_studys_graph_is_read_from_that_graph(loaded):
+    """Gillard et al. 2013 describe the primary study they re-analysed, and its three themes,
+    in their own graph: a question about the primary study, read from its scope, finds them,
+    and still reads no other study's graph."""
+    themes = f"SELECT ?theme WHERE {{ ?theme a <{PK.Theme}> ; <{PK.inStudy}> <{PRIMARY}> }}"
+    scope = study_scope(loaded, [PRIMARY])
+    assert sorted(scope.select(themes).rows) == sorted(loaded.select(themes).rows)
+    assert len(loaded.select(themes).rows) == 3
+    assert "https://w3id.org/peerkg/id/gillard2013" in scope.visible
+    other = "https://w3id.org/peerkg/id/nixdorf2024"
+    assert other in loaded.graphs() and other not in scope.visible

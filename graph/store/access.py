@@ -32,16 +32,21 @@ def public_graphs(store: Store) -> list[str] | None:
     return sorted(str(g) for g, _ in rows if str(g) not in restricted and g != INFERRED_GRAPH)
 
 
-STUDY_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{PK.Study}> }} }}"  # a study names its graph
+# each study and the graph that describes it: its own, or (a study described inside another, as
+# the primary study of a secondary analysis) that study's
+STUDY_HOMES = f"SELECT ?s ?g WHERE {{ GRAPH ?g {{ ?s a <{PK.Study}> }} }}"
 
 
 def study_scope(store: Store, studies: Iterable[str]) -> "ScopedStore":
-    """``store`` as a question about ``studies`` alone needs it: their graphs and every graph
-    that is no study's (ontology, vocabulary, mappings, saved inferences), so that the engine
-    reads none of the other studies' data: a view of one study in a thousand then costs what
-    it costs alone (``benchmarks/RESULTS.md``). For questions whose answer about these studies
-    lies in these graphs (a study's quotes, codes, themes and literature links are in its own)."""
-    others = {str(g) for (g,) in store.select_kept(STUDY_GRAPHS).rows} - {str(s) for s in studies}
+    """``store`` as a question about ``studies`` alone needs it: the graphs that describe them
+    and every graph that is no study's (ontology, vocabulary, mappings, saved inferences), so
+    that the engine reads none of the other studies' data: a view of one study in a thousand
+    then costs what it costs alone (``benchmarks/RESULTS.md``). For questions whose answer about
+    these studies lies in these graphs (a study's quotes, codes, themes and literature links are
+    in the graph that describes it)."""
+    homes = [(str(s), str(g)) for s, g in store.select_kept(STUDY_HOMES).rows]
+    wanted = {str(s) for s in studies}
+    others = {g for s, g in homes if s == g} - {g for s, g in homes if s in wanted}
     return ScopedStore(store, [g for g in store.graphs() if g not in others])
 
 
