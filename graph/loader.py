@@ -13,8 +13,11 @@ store exactly as it was. The same module checks what is in a store or in sources
 without loading (``peerkg validate``).
 """
 
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +48,7 @@ MAPPING = str(PK.Mapping).encode()
 IN_STUDY = f" <{PK.inStudy}> ".encode()
 QUOTE_TYPE = f" <{RDF.type}> <{PK.Quote}> .".encode()
 WORKERS = 2  # graphs checked at once (the SHACL engine releases the GIL)
+CHECK_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def check_graphs(items: Iterable[tuple[URIRef, bytes]], context: bytes) -> None:
     """SHACL-check each (name, N-Triples) pair with ``context`` (the vocabulary), skipping the
     ontology and inferences, :data:`WORKERS` at a time, reading at most twice that many graphs
     ahead. NotConforming names the first graph found breaking the shapes."""
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with ThreadPoolExecutor(WORKERS, initializer=_yield_to_the_writer) as pool:
         pending: set = set()
         for name, data in items:
             if name not in UNCHECKED:
@@ -95,6 +99,13 @@ def check_graphs(items: Iterable[tuple[URIRef, bytes]], context: bytes) -> None:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 _raise_first(done)
         _raise_first(wait(pending)[0])
+
+
+def _yield_to_the_writer() -> None:
+    """Run this checking thread at a lower priority (Linux: a thread has its own), so that the
+    store's writer, which compacts the store once it has written, finishes first."""
+    with suppress(AttributeError, OSError):  # not Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
 
 
 def check_home(name: URIRef, data: bytes) -> None:

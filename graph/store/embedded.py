@@ -146,21 +146,27 @@ class EmbeddedStore(Store):
         from_files = {str(name) for f in files for name in f.graphs}
         replaced = from_files | {str(name) for name in graphs}
         existed = {g.value for g in store.named_graphs()}
-        journal = Journal(store)
-        journal.begin(existed)
-        try:
-            journal.move_aside(existed & replaced)
-            checked_while_loading(lambda stop: [f.load_into(store, stop) for f in files], check)
+        big = sum(f.path.stat().st_size for f in files) >= COMPACT_AFTER_BYTES
+
+        def write(stop) -> None:
+            for f in files:
+                f.load_into(store, stop)
             for name, graph in graphs.items():
                 if str(name) not in from_files and len(graph):
                     store.bulk_load(graph.serialize(format="nt", encoding="utf-8"),
                                     format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(iri(name)))
+            if big and not stop.is_set():
+                compact(store)  # as the check finishes: it changes how the data is kept, not what
+
+        journal = Journal(store)
+        journal.begin(existed)
+        try:
+            journal.move_aside(existed & replaced)
+            checked_while_loading(write, check)
             journal.commit()
         except BaseException:
             journal.rollback()
             raise
-        if sum(f.path.stat().st_size for f in files) >= COMPACT_AFTER_BYTES:
-            compact(store)
         return {name: len(graph) for name, graph in graphs.items() if str(name) not in from_files}
 
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
