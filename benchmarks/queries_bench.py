@@ -4,6 +4,7 @@ timeout).
 
     python benchmarks/queries_bench.py --studies 10 100 1000 --data /tmp/pk-bench [--runs 3]
                                         [--pages-only] [--only NAME ...] [--before GIT-REF]
+                                        [--restricted]
 
 Each size is the first N studies of the synthetic collection (``DATA/cN.nq``, see
 load_bench.py), put once into ``DATA/store-cN`` with ``peerkg init`` and ``peerkg load``
@@ -20,14 +21,20 @@ time of this process and the engine together, which other load on a shared machi
 inflate. Prints a Markdown table. ``--only`` times only the named queries; ``--before REF``
 also times each query's text at git ref REF (e.g. ``main``) in the same run, right before the
 current one, as a row "NAME (REF)", so that a rewrite is compared on the same machine load.
+``--restricted`` runs on ``DATA/store-cN-restricted`` instead: a copy of the store with one more
+study, loaded restricted (``peerkg load --access restricted``), with a write token set, so that
+every request (without a token) goes through the restricted view, which names each of the
+other graphs in every query.
 """
 
 import argparse
 import dataclasses
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +43,9 @@ from peerkg.graph.base.iris import page_path
 from peerkg.graph.store import QueryTimeout
 from peerkg.graph.store.engine import query_engine
 from peerkg.queries import registry
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import QUOTES_PER_STUDY, write_package  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAGES = [  # (row label, URL, whether each run comes just after a write)
@@ -77,6 +87,20 @@ def prepared(data: Path, studies: int) -> Path:
     if not store.exists():
         for command in (["init"], ["load", str(data / f"c{studies}.nq")]):
             subprocess.run([str(BIN / "peerkg"), "--store", str(store), *command], check=True,
+                           capture_output=True)
+    return store
+
+
+def restricted(data: Path, studies: int) -> Path:
+    """``DATA/store-cN-restricted``, made once: a copy of ``DATA/store-cN`` and one more study
+    package loaded with ``peerkg load --access restricted``."""
+    store = data / f"store-c{studies}-restricted"
+    if not store.exists():
+        shutil.copytree(prepared(data, studies), store)
+        with tempfile.TemporaryDirectory() as scratch:
+            write_package(Path(scratch) / "s9999", 9999, QUOTES_PER_STUDY)
+            subprocess.run([str(BIN / "peerkg"), "--store", str(store), "load", "--access",
+                            "restricted", str(Path(scratch) / "s9999")], check=True,
                            capture_output=True)
     return store
 
@@ -125,15 +149,18 @@ def main() -> None:
                         help="only these named queries (no routes)")
     parser.add_argument("--before", metavar="GIT-REF",
                         help="also time each query's text at this git ref, in the same run")
+    parser.add_argument("--restricted", action="store_true",
+                        help="with one study restricted: every request through the restricted view")
     args = parser.parse_args()
     names = [] if args.pages_only else sorted(
         q for q in registry() if all(p.optional for p in registry()[q].params)
         and (not args.only or q in args.only))
     cells: dict[str, dict[int, tuple[str, object]]] = {}
     for studies in args.studies:
-        location = str(prepared(args.data, studies))
+        location = str((restricted if args.restricted else prepared)(args.data, studies))
         with query_engine(location, args.timeout) as store:
-            client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout}).test_client()
+            client = create_app({"STORE": store, "QUERY_TIMEOUT": args.timeout,
+                                 "WRITE_TOKEN": "w" * 32 if args.restricted else None}).test_client()
             first = client.get("/api/quotes?limit=1").get_json()
             total = first["total"] if first["ok"] else 0  # past the timeout: no middle page
             quote = first["quotes"][0] if first["ok"] else {}
