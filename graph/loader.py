@@ -48,7 +48,7 @@ MAPPING = str(PK.Mapping).encode()
 IN_STUDY = f" <{PK.inStudy}> ".encode()
 QUOTE_TYPE = f" <{RDF.type}> <{PK.Quote}> .".encode()
 WORKERS = 2  # graphs checked at once (the SHACL engine releases the GIL)
-CHECK_NICENESS = 10
+CHECK_NICENESS = 10  # checking threads yield the cores to the store's writer (_yield_to_the_writer)
 
 
 @dataclass(frozen=True)

@@ -442,7 +442,6 @@ def test_a_query_of_one_study_read_from_its_graph_gives_what_it_gives_read_from_
     assert count == len(whole.rows)
 
 
-
 PRIMARY = "https://w3id.org/peerkg/id/gillard2013/study/primary"
 
 

@@ -131,8 +131,9 @@ class EmbeddedStore(Store):
         """See :meth:`Store.load_graphs`. Files go through Oxigraph's bulk loader (memory does
         not grow with them) under a :class:`~.bulk.Journal`, so the load is still all or
         nothing, even if the process dies (the next open rolls it back). ``check`` runs while
-        they load, on the other core: if it fails, the loader is stopped and the load rolled
-        back."""
+        they load, on the other core, and the writer compacts the store after a big load while
+        the check finishes: if the check fails, the writer is stopped (or its compaction
+        waited for) and the load rolled back."""
         if not files:
             return super().load_graphs(graphs, files, check)
         try:
