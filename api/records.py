@@ -111,7 +111,7 @@ def quote_page(args) -> dict:
         quotes = [row[0] for row in page.run(store, filters, limit, offset).rows]
     rows = records(store.select(registry()["quote-search"].text, {"quote": quotes})) if quotes else []
     for row in rows:
-        row["constructs"] = row["constructs"].split() if row["constructs"] else []
+        row["constructs"] = sorted(row["constructs"].split())  # GROUP_CONCAT keeps no order
     return {"total": total, "offset": offset, "limit": limit, "filters": filters, "quotes": rows}
 
 

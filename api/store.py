@@ -15,7 +15,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from werkzeug.exceptions import Forbidden
 
 from peerkg.graph.store import Store, open_store
-from peerkg.graph.store.access import ScopedStore, public_graphs
+from peerkg.graph.store.access import public_view
 
 
 def init_app(app: Flask) -> None:
@@ -34,8 +34,7 @@ def get_store() -> Store:
     if not has_request_context():
         return store
     if "peerkg_store" not in g:
-        visible = None if token_level() else public_graphs(store)
-        g.peerkg_store = store if visible is None else ScopedStore(store, visible)
+        g.peerkg_store = store if token_level() else public_view(store)
     return g.peerkg_store
 
 

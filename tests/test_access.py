@@ -219,7 +219,7 @@ def test_a_read_token_cannot_write(fetch):
 def test_the_access_level_is_in_the_store(tmp_path):
     """Loading the package as it is keeps it public; --access restricted makes it restricted;
     a package that says access: restricted is restricted unless --access public overrides it."""
-    from peerkg.graph.store.access import public_graphs
+    from peerkg.graph.store.access import public_view
 
     package = tmp_path / "mini"
     shutil.copytree(MINI_STUDY, package)
@@ -227,11 +227,11 @@ def test_the_access_level_is_in_the_store(tmp_path):
     (package / "study.yaml").write_text(text + "access: restricted\n", encoding="utf-8")
     with open_store(":memory:") as store:
         load(store, [MINI_STUDY])
-        assert public_graphs(store) is None
+        assert public_view(store) is store
         load(store, [package])
-        assert MINI not in public_graphs(store)
+        assert MINI not in public_view(store).graphs()
         load(store, [package], access="public")
-        assert public_graphs(store) is None
+        assert public_view(store) is store
 
 
 # -- the command line on a store that peerkg serve holds ------------------------------------------

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from peerkg.graph.base.errors import StoreError
 from peerkg.graph.base.iris import ACCESS_LEVEL, INFERRED_GRAPH, PK, RESTRICTED
 from peerkg.graph.store.base import Store, query_dataset
+from peerkg.graph.store.hiding import hide_graphs
 from peerkg.graph.store.inspect import Dataset
 
 ACCESS_QUERY = f"""SELECT ?g ?restricted WHERE {{
@@ -22,14 +23,17 @@ ACCESS_QUERY = f"""SELECT ?g ?restricted WHERE {{
 }}"""
 
 
-def public_graphs(store: Store) -> list[str] | None:
-    """The graphs of ``store`` a reader without a token may see, or None if that is all of
-    them (no study is restricted)."""
+def public_view(store: Store) -> Store:
+    """``store`` as a reader without a token sees it: ``store`` itself if no study is
+    restricted, else a :class:`ScopedStore` hiding the restricted studies and the saved
+    inferences. The view is of this moment (a study restricted later is seen as it was), so
+    take one per request."""
     rows = store.select_kept(ACCESS_QUERY).rows
-    restricted = {str(g) for g, flag in rows if flag is not None and flag.toPython()}
-    if not restricted:
-        return None
-    return sorted(str(g) for g, _ in rows if str(g) not in restricted and g != INFERRED_GRAPH)
+    hidden = {str(g) for g, flag in rows if flag is not None and flag.toPython()}
+    if not hidden:
+        return store
+    hidden.add(str(INFERRED_GRAPH))
+    return ScopedStore(store, [str(g) for g, _ in rows if str(g) not in hidden], hidden)
 
 
 # each study and the graph that describes it: its own, or (a study described inside another, as
@@ -54,35 +58,47 @@ class ScopedStore(Store):
     """``store`` as a reader allowed only ``visible`` graphs sees it: a query's default graph is
     the union of the visible graphs and GRAPH matches only them, whatever the query or the
     caller names (FROM, FROM NAMED, a dataset); a graph outside them reads as empty. Writes are
-    refused. Closing it leaves ``store`` open."""
+    refused. Closing it leaves ``store`` open.
 
-    def __init__(self, store: Store, visible: Iterable[str]):
+    The view names the visible graphs as the query's dataset, which costs a lookup per graph
+    named for each pattern. With ``hidden``, the graphs of the store that are not visible, a
+    query naming no dataset is instead rewritten to read every graph but those
+    (:func:`~.hiding.hide_graphs`), at the cost of the union: the way to hide a few graphs of
+    many."""
+
+    def __init__(self, store: Store, visible: Iterable[str], hidden: Iterable[str] = ()):
         self.inner = store
         self.visible = frozenset(visible)
+        self.hidden = frozenset(hidden)
         self.location = store.location
 
-    def scope(self, query: str, dataset: Dataset | None) -> Dataset:
-        """The dataset a query on this view runs on."""
+    def scope(self, query: str, dataset: Dataset | None) -> tuple[str, Dataset | None]:
+        """The query and the dataset it runs on in this view."""
         named = query_dataset(query, dataset)
-        if named is None:
-            everything = tuple(sorted(self.visible))
-            return Dataset(everything, everything)
-        return named.within(self.visible)
+        if named is not None:
+            return query, named.within(self.visible)
+        rewritten = hide_graphs(query, self.hidden) if self.hidden else None
+        if rewritten is not None:
+            return rewritten, None
+        everything = tuple(sorted(self.visible))
+        return query, Dataset(everything, everything)
 
     def select(self, query, bindings=None, dataset=None):
-        return self.inner.select(query, bindings, self.scope(query, dataset))
+        query, dataset = self.scope(query, dataset)
+        return self.inner.select(query, bindings, dataset)
 
     def select_kept(self, query, dataset=None):
-        return self.inner.select_kept(query, self.scope(query, dataset))
+        return self.inner.select_kept(*self.scope(query, dataset))
 
     def query_as(self, query, media_type, bindings=None, dataset=None):
-        return self.inner.query_as(query, media_type, bindings, self.scope(query, dataset))
+        query, dataset = self.scope(query, dataset)
+        return self.inner.query_as(query, media_type, bindings, dataset)
 
     def run_protocol(self, operation, text, dataset, result_type, graph_type, max_bytes=None):
         if operation != "query":
             raise StoreError("this view of the store is read-only")
-        return self.inner.run_protocol("query", text, self.scope(text, dataset), result_type,
-                                       graph_type, max_bytes)
+        text, dataset = self.scope(text, dataset)
+        return self.inner.run_protocol("query", text, dataset, result_type, graph_type, max_bytes)
 
     def update(self, update):
         raise StoreError("this view of the store is read-only")
