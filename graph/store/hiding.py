@@ -19,13 +19,16 @@ is written out as the query's own variables in Oxigraph's order (by name), so th
 stay out of the answer.
 
 The rewrite reads the query as SPARQL's tokens (:mod:`.tokens`) and fails closed: whatever it
-does not follow (``DESCRIBE``, ``SERVICE``, ``FROM``, a repeated or bounded path such as
-``pk:broader+`` outside ``GRAPH``, blank nodes or collections in a pattern, a brace it cannot
-place) makes it return None, and the caller names the visible graphs as the dataset instead.
+does not follow makes it return None, and the caller names the visible graphs as the dataset
+instead: ``DESCRIBE``, ``SERVICE``, ``FROM``, a repeated path such as ``pk:broader+`` outside
+``GRAPH`` (it may cross graphs), blank nodes or collections in a pattern, EXISTS or a subquery
+inside ``GRAPH`` (Oxigraph reads a subquery there from the default graph, and engines differ),
+a brace it cannot place.
 """
 
 from functools import lru_cache
 
+from peerkg.graph.store.binding import iri
 from peerkg.graph.store.tokens import LAYOUT, tokenize
 
 GRAPH_VAR, STEP_VAR = "_pkg", "_pkp"  # prefixes of the variables the rewrite adds
@@ -58,10 +61,12 @@ class _Rewrite:
         self.tokens = [("space", "\n") if kind == "comment" else (kind, text)
                        for kind, text, _ in tokenize(query)]
         self.significant = [i for i, (kind, _) in enumerate(self.tokens) if kind not in LAYOUT]
+        if any(kind == "other" for kind, _ in self.tokens):
+            raise Unsupported  # not SPARQL: the engine names the error
         self.at = 0  # index into significant
         self.copied = 0  # index into tokens: what is before it is written or dropped
         self.out: list[str] = []
-        self.not_in = "(" + ", ".join(f"<{g}>" for g in sorted(hidden)) + ")"
+        self.not_in = "(" + ", ".join(f"<{iri(g)}>" for g in sorted(hidden)) + ")"
         self.added = 0
 
     # reading
@@ -188,6 +193,8 @@ class _Rewrite:
         names. Returns the variables it binds (as SELECT * sees them)."""
         self.expect("{")
         if self.word() == "SELECT":
+            if local:
+                raise Unsupported  # engines differ on the graph a subquery in GRAPH reads
             variables = self.select()
             self.solution_modifiers(inside=True)
             self.expect("}")
@@ -252,6 +259,8 @@ class _Rewrite:
         self.bracketed(local)
 
     def exists(self, local: bool) -> None:
+        if local:
+            raise Unsupported  # engines differ on the graph EXISTS in GRAPH reads
         if self.word() == "NOT":
             self.take()
         self.expect("EXISTS")
