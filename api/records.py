@@ -97,8 +97,8 @@ def quote_page(args) -> dict:
     page from ``offset`` of at most ``limit`` (default 50, at most 500) quotes.
 
     The engine pages: ``quote-page`` selects the page's quotes (LIMIT and OFFSET) and counts
-    the matches (COUNT), and ``quote-search`` describes only those quotes, so no request reads
-    every matching quote's description into memory. With no filter but the study, the pages
+    the matches (COUNT), and only those quotes are described (:func:`described`), so no
+    request reads every matching quote's description into memory. With no filter but the study, the pages
     go study by study (:func:`_study_by_study`) rather than sorting every quote."""
     filters = {k: args[k] for k in FILTERS if args.get(k)}
     limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
@@ -109,10 +109,22 @@ def quote_page(args) -> dict:
     else:
         total = page.count(store, filters)
         quotes = [row[0] for row in page.run(store, filters, limit, offset).rows]
-    rows = records(store.select(registry()["quote-search"].text, {"quote": quotes})) if quotes else []
+    return {"total": total, "offset": offset, "limit": limit, "filters": filters,
+            "quotes": described(store, quotes)}
+
+
+def described(store, quotes: list) -> list[dict]:
+    """The rows of ``quote-search`` for ``quotes``, each with the IRIs of the constructs it
+    bears on (``quote-constructs``), in order."""
+    if not quotes:
+        return []
+    rows = records(store.select(registry()["quote-search"].text, {"quote": quotes}))
+    constructs: dict[str, list[str]] = {}
+    for quote, construct in store.select(registry()["quote-constructs"].text, {"quote": quotes}).rows:
+        constructs.setdefault(str(quote), []).append(str(construct))
     for row in rows:
-        row["constructs"] = sorted(row["constructs"].split())  # GROUP_CONCAT keeps no order
-    return {"total": total, "offset": offset, "limit": limit, "filters": filters, "quotes": rows}
+        row["constructs"] = constructs.get(row["quote"], [])
+    return rows
 
 
 def _study_by_study(store, filters: dict, limit: int, offset: int) -> tuple[int, list]:

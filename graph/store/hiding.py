@@ -20,8 +20,8 @@ stay out of the answer.
 
 The rewrite reads the query as SPARQL's tokens (:mod:`.tokens`) and fails closed: whatever it
 does not follow makes it return None, and the caller names the visible graphs as the dataset
-instead: ``DESCRIBE``, ``SERVICE``, ``FROM``, a repeated path such as ``pk:broader+`` outside
-``GRAPH`` (it may cross graphs), blank nodes or collections in a pattern, EXISTS or a subquery
+instead: ``DESCRIBE``, ``SERVICE``, ``FROM``, a path outside ``GRAPH`` other than a sequence
+(``pk:broader+`` may cross graphs), blank nodes or collections in a pattern, EXISTS or a subquery
 inside ``GRAPH`` (Oxigraph reads a subquery there from the default graph, and engines differ),
 a brace it cannot place.
 """
@@ -337,14 +337,15 @@ class _Rewrite:
             self.out.append(self.wrapped(path, subject, obj))
 
     def wrapped(self, path, start: str, end: str) -> str:
-        """The patterns of ``path`` from ``start`` to ``end``, each in a graph of its own: a
-        sequence as the join of its steps, alternatives as a UNION (SPARQL 1.1, section
-        18.2.2.4); a repeated path or a negated property set may cross graphs, and is refused."""
+        """The patterns of ``path`` from ``start`` to ``end``, each in a graph of its own, a
+        sequence as the join of its steps (SPARQL 1.1, section 18.2.2.4). Refused: a repeated
+        path or a negated property set (either may cross graphs), and alternatives (Oxigraph
+        answers ``(a/b)|c`` with each pair of ends once, where a UNION keeps every way)."""
         kind, value = path
         if kind == "alt":
-            if len(value) == 1:
-                return self.wrapped(value[0], start, end)
-            return " {" + " } UNION {".join(self.wrapped(p, start, end) for p in value) + " }"
+            if len(value) > 1:
+                raise Unsupported
+            return self.wrapped(value[0], start, end)
         if kind == "seq":
             ends = [start] + [self.fresh(STEP_VAR) for _ in value[1:]] + [end]
             return "".join(self.wrapped(step, a, b)
