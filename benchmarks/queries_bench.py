@@ -23,8 +23,7 @@ also times each query's text at git ref REF (e.g. ``main``) in the same run, rig
 current one, as a row "NAME (REF)", so that a rewrite is compared on the same machine load.
 ``--restricted`` runs on ``DATA/store-cN-restricted`` instead: a copy of the store with one more
 study, loaded restricted (``peerkg load --access restricted``), with a write token set, so that
-every request (without a token) goes through the restricted view, which names each of the
-other graphs in every query.
+every request (without a token) goes through the restricted view (graph/store/hiding.py).
 """
 
 import argparse

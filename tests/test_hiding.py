@@ -1,7 +1,7 @@
 """The restricted view's rewrite (peerkg.graph.store.hiding): each query, rewritten to read every
 graph but the hidden ones, answers exactly as the same query on the dataset of the visible
 graphs, and a query the rewrite cannot follow is left to the dataset. Checked on a small store
-built to catch a leak (every fact of the public graph has a twin in the hidden one), on every
+built to catch a leak (the hidden graph also describes the public quote and study), on every
 named query over the bundled studies with the mini study restricted, and on every page and API
 route of the app, with the rewrite and without."""
 
@@ -49,6 +49,7 @@ QUERIES = {
     "SELECT ?g ?h WHERE { GRAPH ?g { ?s ex:label ?l GRAPH ?h { ?q ex:inStudy ?s } } }": True,
     "SELECT $q # a comment with } and {\n WHERE { $q ex:text \"open\"@en , ?t ; ex:n ?n . }": True,
     "SELECT ?n WHERE { ?q ex:n ?n } ORDER BY DESC(?n) LIMIT 1": True,
+    "SELECT * WHERE { ?q ex:n ?n } VALUES ?m { 1 }": True,
     "ASK { ?q ex:text \"secret\"@en }": True,
     "CONSTRUCT { ?q ex:said ?t } WHERE { ?q ex:text ?t }": True,
     "SELECT ?g ?n WHERE { GRAPH ?g { ?q a ex:Quote { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } } } }": False,

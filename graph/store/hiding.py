@@ -113,36 +113,30 @@ class _Rewrite:
             self.take()
         form = self.word()
         if form == "SELECT":
-            self.select()
-        elif form == "ASK":
+            self.select(inside=False)
+        elif form in ("ASK", "CONSTRUCT"):
             self.take()
+            if form == "CONSTRUCT":
+                self.template()
             self.where(local=False)
-        elif form == "CONSTRUCT":
-            self.take()
-            self.template()
-            self.where(local=False)
+            self.solution_modifiers(inside=False)
         else:
             raise Unsupported  # DESCRIBE reads what it describes from every graph
-        self.solution_modifiers(inside=False)
         self.out.append("".join(text for _, text in self.tokens[self.copied:]))
         return "".join(self.out)
 
-    def select(self) -> set[str]:
-        """A SELECT query or subquery; returns the variables it projects."""
+    def select(self, inside: bool) -> set[str]:
+        """A SELECT query, or (``inside`` a group) a subquery, up to its end; returns the
+        variables it projects."""
         self.take()
         if self.word() in ("DISTINCT", "REDUCED"):
             self.take()
+        star, projected = None, set()
         if self.word() == "*":
             self.cut(1)
             star = len(self.out)
             self.out.append("")
-            variables = self.where(local=False)
-            if not variables:
-                raise Unsupported
-            self.out[star] = " " + " ".join(f"?{v}" for v in sorted(variables))
-            return variables
-        projected = set()
-        while self.word() not in ("WHERE", "{"):
+        while star is None and self.word() not in ("WHERE", "{"):
             kind, _ = self.peek()
             if kind == "var":
                 projected.add(self.take()[1:])
@@ -150,8 +144,14 @@ class _Rewrite:
                 projected |= self.bracketed(local=False)
             else:
                 raise Unsupported  # FROM, or not SPARQL
-        self.where(local=False)
-        return projected
+        variables = self.where(local=False)
+        variables |= self.solution_modifiers(inside)
+        if star is None:
+            return projected
+        if not variables:
+            raise Unsupported
+        self.out[star] = " " + " ".join(f"?{v}" for v in sorted(variables))
+        return variables
 
     def template(self) -> None:
         """A CONSTRUCT template, copied as it is: it writes triples, it reads none."""
@@ -169,19 +169,20 @@ class _Rewrite:
             self.take()
         return self.group(local)
 
-    def solution_modifiers(self, inside: bool) -> None:
+    def solution_modifiers(self, inside: bool) -> set[str]:
         """GROUP BY ... VALUES, up to the end of the query or (``inside`` a subquery) of its
-        group."""
+        group; returns the variables VALUES binds."""
+        variables = set()
         while True:
             word = self.word()
             if word == "end" and not inside or word == "}" and inside:
-                return
+                return variables
             if word == "(":
                 self.bracketed(local=False)
             elif word in ("EXISTS", "NOT"):
                 self.exists(local=False)
             elif word == "VALUES":
-                self.values()
+                variables |= self.values()
             elif word in ("{", "}", "end", "SERVICE", "GRAPH", "FROM", "SELECT", "WHERE"):
                 raise Unsupported
             else:
@@ -195,8 +196,7 @@ class _Rewrite:
         if self.word() == "SELECT":
             if local:
                 raise Unsupported  # engines differ on the graph a subquery in GRAPH reads
-            variables = self.select()
-            self.solution_modifiers(inside=True)
+            variables = self.select(inside=True)
             self.expect("}")
             return variables
         variables, after_triples = set(), False
