@@ -23,12 +23,16 @@ does not follow makes it return None, and the caller names the visible graphs as
 instead: ``DESCRIBE``, ``SERVICE``, ``FROM``, a path outside ``GRAPH`` other than a sequence
 (``pk:broader+`` may cross graphs), blank nodes or collections in a pattern, EXISTS or a subquery
 inside ``GRAPH`` (Oxigraph reads a subquery there from the default graph, and engines differ),
-a brace it cannot place.
+a brace it cannot place, a query the security check refuses (:mod:`.inspect`: where the
+engine could read it otherwise), and one that the added patterns would make too long for the
+engine to parse.
 """
 
 from functools import lru_cache
 
+from peerkg.graph.base.errors import QueryError
 from peerkg.graph.store.binding import iri
+from peerkg.graph.store.inspect import inspect
 from peerkg.graph.store.tokens import LAYOUT, tokenize
 
 GRAPH_VAR, STEP_VAR = "_pkg", "_pkp"  # prefixes of the variables the rewrite adds
@@ -48,9 +52,12 @@ def hide_graphs(query: str, hidden: frozenset[str]) -> str | None:
     if GRAPH_VAR in query or STEP_VAR in query:
         return None
     try:
-        return _Rewrite(query, hidden).query()
-    except Unsupported:
+        inspect(query)  # read as the engine reads it, or refused (see .inspect)
+        rewritten = _Rewrite(query, hidden).query()
+        inspect(rewritten)  # the added patterns stay within what the engine can parse
+    except (Unsupported, QueryError):
         return None
+    return rewritten
 
 
 class _Rewrite:
