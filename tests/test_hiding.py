@@ -9,6 +9,7 @@ import pytest
 
 from peerkg.api.app import create_app
 from peerkg.graph.base.errors import QueryError
+from peerkg.graph.base.iris import ACCESS_LEVEL, PK, RESTRICTED
 from peerkg.graph.store import access as access_module
 from peerkg.graph.store import open_store
 from peerkg.graph.store.access import ScopedStore, public_view
@@ -109,6 +110,19 @@ def test_a_query_the_added_patterns_would_make_too_long_for_the_engine_goes_to_t
     with pytest.raises(QueryError, match="more than 2000 operators"):
         inspect(_Rewrite(query, frozenset([HIDDEN])).query())
     assert hide_graphs(query, frozenset([HIDDEN])) is None
+
+
+def test_with_more_graphs_restricted_than_not_the_view_names_the_visible_ones():
+    """The rewrite's filter costs per hidden graph, the dataset per visible one: the view
+    takes the cheaper, and hides the same either way."""
+    with open_store(":memory:") as store:
+        store.update(" ; ".join(
+            f"INSERT DATA {{ GRAPH <{EX}{name}> {{ <{EX}{name}> <{ACCESS_LEVEL}> <{level}> ; "
+            f"<{EX}says> \"{name}\" }} }}"
+            for name, level in [("a", RESTRICTED), ("b", RESTRICTED), ("c", PK.public)]))
+        view = public_view(store)
+        assert view.hidden == frozenset() and view.visible == {EX + "c"}
+        assert [str(row[0]) for row in view.select(f"SELECT ?s WHERE {{ ?x <{EX}says> ?s }}").rows] == ["c"]
 
 
 def test_select_star_keeps_the_columns_of_the_query(tiny):
