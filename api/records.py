@@ -98,8 +98,9 @@ def quote_page(args) -> dict:
 
     The engine pages: ``quote-page`` selects the page's quotes (LIMIT and OFFSET) and counts
     the matches (COUNT), and only those quotes are described (:func:`described`), so no
-    request reads every matching quote's description into memory. With no filter but the study, the pages
-    go study by study (:func:`_study_by_study`) rather than sorting every quote."""
+    request reads every matching quote's description into memory. With no filter but the
+    study, the pages go study by study (:func:`_study_by_study`) rather than sorting every
+    quote."""
     filters = {k: args[k] for k in FILTERS if args.get(k)}
     limit = _integer(args, "limit", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     offset = _integer(args, "offset", 0, 0, None)
