@@ -23,7 +23,8 @@ also times each query's text at git ref REF (e.g. ``main``) in the same run, rig
 current one, as a row "NAME (REF)", so that a rewrite is compared on the same machine load.
 ``--restricted`` runs on ``DATA/store-cN-restricted`` instead: a copy of the store with one more
 study, loaded restricted (``peerkg load --access restricted``), with a write token set, so that
-every request (without a token) goes through the restricted view (graph/store/hiding.py).
+every request (without a token), and every named query, goes through the restricted view
+(graph/store/hiding.py).
 """
 
 import argparse
@@ -40,6 +41,7 @@ from pathlib import Path
 from peerkg.api.app import create_app
 from peerkg.graph.base.iris import page_path
 from peerkg.graph.store import QueryTimeout
+from peerkg.graph.store.access import public_view
 from peerkg.graph.store.engine import query_engine
 from peerkg.queries import registry
 
@@ -181,9 +183,10 @@ def main() -> None:
                 before = at_ref(registry()[name], args.before) if args.before else None
                 if before is not None:
                     versions.insert(0, (f"{name} ({args.before})", before))
+                view = public_view(store) if args.restricted else store  # as without a token
                 for label, query in versions:
                     cells.setdefault(label, {})[studies] = timed(
-                        lambda q=query: len(q.run(store).rows), args.runs)
+                        lambda q=query, v=view: len(q.run(v).rows), args.runs)
                     print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
     print("| query | " + " | ".join(f"{s} studies: wall / CPU ms (rows)" for s in args.studies) + " |")
     print("|---|" + "---|" * len(args.studies))

@@ -74,6 +74,7 @@ class Store(ABC):
 
     location: str
     memo: Memo | None = None  # set by a store that sees every write to its data
+    oxigraph = False  # the engine is Oxigraph, whose ways the restricted view's rewrite follows
 
     @abstractmethod
     def select(self, query: str, bindings: Mapping[str, Node] | None = None,

@@ -64,6 +64,8 @@ class EmbeddedStore(Store):
     a bulk load that was cut off (see :mod:`.bulk`); a read-only open cannot, and sees it.
     """
 
+    oxigraph = True
+
     def __init__(self, location: str, read_only: bool = False, wait: float = 0.0):
         self.location = location
         self.read_only = read_only

@@ -160,6 +160,10 @@ class EndpointStore(Store):
         self._local = threading.local()
 
     @property
+    def oxigraph(self) -> bool:
+        return self.profile.name == "oxigraph"
+
+    @property
     def profile(self) -> Profile:
         """What the engine can do, detected from its answer to a request for its service
         description (once, on first use)."""
