@@ -36,7 +36,6 @@ from peerkg.graph.store.inspect import inspect
 from peerkg.graph.store.tokens import LAYOUT, tokenize
 
 GRAPH_VAR, STEP_VAR = "_pkg", "_pkp"  # prefixes of the variables the rewrite adds
-_SOLUTION_END = {"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"}
 
 
 class Unsupported(Exception):
@@ -164,7 +163,11 @@ class _Rewrite:
         """A CONSTRUCT template, copied as it is: it writes triples, it reads none."""
         if self.word() != "{":
             raise Unsupported  # CONSTRUCT WHERE reads its template from every graph
-        self.take()
+        self.flat_block()
+
+    def flat_block(self) -> None:
+        """``{ ... }`` with no brace inside (a CONSTRUCT template, VALUES data), as it is."""
+        self.expect("{")
         while self.word() != "}":
             if self.word() in ("{", "end"):
                 raise Unsupported
@@ -304,12 +307,7 @@ class _Rewrite:
             elif text not in "()":
                 raise Unsupported
             self.take()
-        self.take()
-        while self.word() != "}":
-            if self.word() in ("{", "end"):
-                raise Unsupported
-            self.take()
-        self.take()
+        self.flat_block()
         return variables
 
     # triple patterns
@@ -403,18 +401,15 @@ class _Rewrite:
         return self.cut(count), path
 
     def path(self) -> tuple:
-        sequences = [self.sequence()]
-        while self.peek() == ("op", "|"):
-            self.at += 1
-            sequences.append(self.sequence())
-        return ("alt", sequences)
+        return self.separated("|", "alt", lambda: self.separated("/", "seq", self.step))
 
-    def sequence(self) -> tuple:
-        steps = [self.step()]
-        while self.peek() == ("op", "/"):
+    def separated(self, separator: str, kind: str, part) -> tuple:
+        """``part()`` read once and again after each ``separator``: ``(kind, [part, ...])``."""
+        parts = [part()]
+        while self.peek() == ("op", separator):
             self.at += 1
-            steps.append(self.step())
-        return ("seq", steps)
+            parts.append(part())
+        return (kind, parts)
 
     def step(self) -> tuple:
         inverse = self.peek() == ("op", "^")
