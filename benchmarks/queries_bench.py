@@ -178,12 +178,12 @@ def main() -> None:
                     return len(answer.get_json()["quotes"]) if url.startswith("/api/quotes") else 1
                 cells.setdefault(label, {})[studies] = timed(page, args.runs)
                 print(label, studies, cells[label][studies], file=sys.stderr, flush=True)
+            view = public_view(store) if args.restricted else store  # as without a token
             for name in names:
                 versions = [(name, registry()[name])]
                 before = at_ref(registry()[name], args.before) if args.before else None
                 if before is not None:
                     versions.insert(0, (f"{name} ({args.before})", before))
-                view = public_view(store) if args.restricted else store  # as without a token
                 for label, query in versions:
                     cells.setdefault(label, {})[studies] = timed(
                         lambda q=query, v=view: len(q.run(v).rows), args.runs)

@@ -167,8 +167,9 @@ class Store(ABC):
         self.update(f"DROP SILENT GRAPH <{iri(name)}>")
 
     def graphs(self) -> list[str]:
-        """The names of the non-empty named graphs, sorted."""
-        table = self.select(NON_EMPTY_GRAPHS)
+        """The names of the non-empty named graphs, sorted (kept until the next write, see
+        :meth:`select_kept`: the restricted view asks on every request)."""
+        table = self.select_kept(NON_EMPTY_GRAPHS)
         return sorted(str(row[0]) for row in table.rows)
 
     def is_empty(self) -> bool:
